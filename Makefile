@@ -1,0 +1,48 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a step of them.
+BUILD_DIR ?= build
+BUILD_TYPE ?= Release
+JOBS ?= $(shell nproc)
+CTEST_ARGS ?=
+
+.PHONY: all setup configure build run test unit integration format format-check lint bench clean
+
+all: build
+
+setup:
+	@scripts/setup
+
+$(BUILD_DIR)/CMakeCache.txt:
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+configure: setup $(BUILD_DIR)/CMakeCache.txt
+
+build: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Runs Cerulean on its embedded defaults with Azurite as a demo storage account; Ctrl-C stops both.
+run: build
+	@scripts/run
+
+# Every test suite: unit tests, then integration tests against real Azurite and PostgreSQL.
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+unit: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit $(CTEST_ARGS)
+
+integration: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L integration $(CTEST_ARGS)
+
+SOURCES = $(shell git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp' 'bench/*.cpp')
+
+format:
+	clang-format -i $(SOURCES)
+
+format-check:
+	scripts/check-format
+
+lint: configure
+	clang-tidy -p $(BUILD_DIR) --quiet $(filter src/%.cpp,$(SOURCES))
+
+clean:
+	rm -rf $(BUILD_DIR)

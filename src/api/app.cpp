@@ -1,0 +1,92 @@
+#include "api/app.hpp"
+
+#include <boost/json.hpp>
+
+#include "api/error_mapping.hpp"
+#include "api/json.hpp"
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "store/migrations.hpp"
+
+namespace cerulean::api {
+namespace {
+
+// Shown at / until the web UI is built, so a first `make run` does not greet with a 404.
+constexpr std::string_view kLandingPage = R"(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Cerulean</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto">
+<h1>Cerulean is running</h1>
+<p>The web UI has not been built into <code>web/dist</code>. The HTTP API is at
+<code>/api/v1</code>; <code>/healthz</code> and <code>/readyz</code> report the server's state.</p>
+</body></html>
+)";
+
+}  // namespace
+
+App::App(AppOptions options, std::shared_ptr<store::Database> db, http::BlockingPool& pool)
+    : options_(std::move(options)),
+      db_(std::move(db)),
+      pool_(pool),
+      static_files_(options_.web_root) {
+    AddHealthRoutes();
+}
+
+void App::AddHealthRoutes() {
+    router_.Add("GET", "/healthz", [](http::Request&) -> http::Task<http::Response> {
+        co_return JsonResponse(200, boost::json::object{{"status", "ok"}});
+    });
+    router_.Add("GET", "/readyz", [this](http::Request&) -> http::Task<http::Response> {
+        try {
+            const int version = co_await pool_.Run([db = db_] {
+                db->Ping();
+                store::CheckSchemaCurrent(*db);
+                return store::SchemaVersion(*db);
+            });
+            co_return JsonResponse(
+                200, boost::json::object{{"status", "ready"}, {"schema_version", version}});
+        } catch (const core::Error& e) {
+            co_return http::ProblemResponse({503, "not_ready", e.what()});
+        }
+    });
+}
+
+http::Task<http::Response> App::Handle(http::Request& request) {
+    const auto match = router_.Find(request);
+    if (match.handler != nullptr) {
+        try {
+            co_return co_await (*match.handler)(request);
+        } catch (const core::Error& e) {
+            if (HttpStatusOf(e.code()) >= 500) {
+                core::log::Error("api.request_failed", {{"request_id", request.request_id()},
+                                                        {"code", core::ToString(e.code())},
+                                                        {"error", e.what()}});
+            }
+            co_return ErrorResponse(e);
+        } catch (const std::exception& e) {
+            core::log::Error("api.request_failed",
+                             {{"request_id", request.request_id()}, {"error", e.what()}});
+            co_return http::ProblemResponse(
+                {500, "internal_error", "an unexpected error occurred"});
+        }
+    }
+    if (!match.allowed.empty()) {
+        std::string allow;
+        for (const auto& method : match.allowed) allow += (allow.empty() ? "" : ", ") + method;
+        auto response = http::ProblemResponse(
+            {405, "method_not_allowed", request.method() + " is not allowed here"});
+        response.headers.Set("Allow", allow);
+        co_return response;
+    }
+    const bool api_path = request.path().starts_with("/api/");
+    if (!api_path) {
+        if (auto response = static_files_.Serve(request)) co_return std::move(*response);
+        if (request.path() == "/" && (request.method() == "GET" || request.method() == "HEAD")) {
+            co_return http::TextResponse(200, std::string(kLandingPage),
+                                         "text/html; charset=utf-8");
+        }
+    }
+    co_return http::ProblemResponse(
+        {404, "not_found", "no such resource: " + std::string(request.path())});
+}
+
+}  // namespace cerulean::api

@@ -1,0 +1,45 @@
+#include "api/error_mapping.hpp"
+
+namespace cerulean::api {
+
+int HttpStatusOf(core::ErrorCode code) noexcept {
+    switch (code) {
+        case core::ErrorCode::kInvalidArgument:
+            return 422;
+        case core::ErrorCode::kNotFound:
+            return 404;
+        case core::ErrorCode::kAlreadyExists:
+            return 409;
+        case core::ErrorCode::kUnauthenticated:
+            return 401;
+        case core::ErrorCode::kPermissionDenied:
+            return 403;
+        case core::ErrorCode::kFailedPrecondition:
+            return 409;
+        case core::ErrorCode::kResourceExhausted:
+            return 413;
+        case core::ErrorCode::kUnavailable:
+            return 503;
+        case core::ErrorCode::kDeadlineExceeded:
+            return 504;
+        case core::ErrorCode::kConfiguration:
+            return 500;
+        case core::ErrorCode::kInternal:
+            return 500;
+    }
+    return 500;
+}
+
+http::Response ErrorResponse(const core::Error& error) {
+    http::Problem problem;
+    problem.status = HttpStatusOf(error.code());
+    problem.code = error.reason().empty() ? core::ToString(error.code()) : error.reason();
+    // Internal failures keep their details in the log, not in the response.
+    problem.detail = problem.status == 500 ? "an unexpected error occurred" : error.what();
+    problem.errors = error.field_errors();
+    auto response = http::ProblemResponse(problem);
+    if (problem.status == 401) response.headers.Set("WWW-Authenticate", "Bearer");
+    return response;
+}
+
+}  // namespace cerulean::api

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "cli/environment.hpp"
+#include "core/log.hpp"
+
+namespace cerulean::cli {
+
+/// One credential-encryption key: an id stored beside each ciphertext, and 32 key bytes.
+struct MasterKey {
+    std::string id;   ///< 1..32 of [A-Za-z0-9_-]
+    std::string key;  ///< 32 raw bytes
+};
+
+/// Every setting of Cerulean, as shared/API.md's configuration table lists them (plus a few
+/// extensions documented in .env.example).
+struct Config {
+    std::string listen_host = "127.0.0.1";                     ///< CERULEAN_LISTEN host
+    std::uint16_t listen_port = 8080;                          ///< CERULEAN_LISTEN port
+    std::string database_url = "sqlite://./data/cerulean.db";  ///< CERULEAN_DATABASE_URL
+    std::vector<MasterKey> master_keys;  ///< CERULEAN_MASTER_KEYS; the first one encrypts
+    std::string jwt_secret;              ///< CERULEAN_JWT_SECRET
+    int token_ttl_seconds = 3600;        ///< CERULEAN_TOKEN_TTL_SECONDS
+    bool allow_signup = true;            ///< CERULEAN_ALLOW_SIGNUP
+    std::filesystem::path sync_root = "./data/sync";  ///< CERULEAN_SYNC_ROOT
+    int workers = 2;                                  ///< CERULEAN_WORKERS
+    /// CERULEAN_ALLOWED_ENDPOINT_SUFFIXES
+    std::vector<std::string> allowed_endpoint_suffixes{
+        ".blob.core.windows.net", ".blob.core.chinacloudapi.cn", ".blob.core.usgovcloudapi.net"};
+    bool allow_loopback_endpoints = false;  ///< CERULEAN_ALLOW_LOOPBACK_ENDPOINTS
+    std::string azure_authority_host = "https://login.microsoftonline.com";  ///< …AUTHORITY_HOST
+    std::filesystem::path data_dir = "./data";    ///< CERULEAN_DATA_DIR: generated key files
+    std::filesystem::path web_root = "web/dist";  ///< CERULEAN_WEB_ROOT: the built web UI
+    core::log::Level log_level = core::log::Level::kInfo;  ///< CERULEAN_LOG_LEVEL
+    int http_threads = 0;  ///< CERULEAN_HTTP_THREADS: I/O threads, 0 for one per core
+};
+
+/// Reads and validates every setting. Throws core::Error (kConfiguration) with one line that
+/// names the variable and what is wrong (never a secret's value). Secrets that are not set
+/// stay empty: see EnsureSecrets.
+Config LoadConfig(const Environment& env);
+
+/// Fills unset secrets from `data_dir/master.key` and `data_dir/jwt.secret`, creating those
+/// files (mode 0600, fresh random keys) on first run.
+void EnsureSecrets(Config& config);
+
+/// Parses `kid:base64key,...`; throws core::Error (kConfiguration) naming `variable`.
+std::vector<MasterKey> ParseMasterKeys(std::string_view text, std::string_view variable);
+
+}  // namespace cerulean::cli

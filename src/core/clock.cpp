@@ -1,0 +1,144 @@
+#include "core/clock.hpp"
+
+#include <array>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace cerulean::core {
+namespace {
+
+std::tm ToUtc(UnixMillis t) {
+    std::time_t secs = static_cast<std::time_t>(t >= 0 ? t / 1000 : (t - 999) / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    return tm;
+}
+
+// Days since the epoch of a proleptic Gregorian date (Howard Hinnant's days_from_civil),
+// because timegm depends on the C library and mktime on the local zone.
+std::int64_t DaysFromCivil(std::int64_t y, unsigned m, unsigned d) {
+    y -= m <= 2 ? 1 : 0;
+    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const auto yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+bool ReadInt(std::string_view text, std::size_t pos, std::size_t len, int& out) {
+    if (pos + len > text.size()) return false;
+    for (std::size_t i = pos; i < pos + len; ++i) {
+        if (text[i] < '0' || text[i] > '9') return false;
+    }
+    std::from_chars(text.data() + pos, text.data() + pos + len, out);
+    return true;
+}
+
+bool ValidDate(int y, int mo, int d, int h, int mi, int s) {
+    static constexpr std::array<int, 12> kDays{31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (mo < 1 || mo > 12 || d < 1 || d > kDays[mo - 1]) return false;
+    if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return false;
+    return h <= 23 && mi <= 59 && s <= 60;
+}
+
+}  // namespace
+
+UnixMillis NowMillis() noexcept {
+    using std::chrono::duration_cast;
+    using std::chrono::milliseconds;
+    return duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string FormatRfc3339(UnixMillis t) {
+    std::tm tm = ToUtc(t);
+    std::array<char, 32> buf{};
+    std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf.data();
+}
+
+std::string FormatRfc3339Millis(UnixMillis t) {
+    std::tm tm = ToUtc(t);
+    std::array<char, 40> buf{};
+    std::size_t n = std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%S", &tm);
+    const auto ms = static_cast<int>(((t % 1000) + 1000) % 1000);
+    std::snprintf(buf.data() + n, buf.size() - n, ".%03dZ", ms);
+    return buf.data();
+}
+
+std::string FormatHttpDate(UnixMillis t) {
+    std::tm tm = ToUtc(t);
+    static constexpr std::array<const char*, 7> kWeekdays{"Sun", "Mon", "Tue", "Wed",
+                                                          "Thu", "Fri", "Sat"};
+    static constexpr std::array<const char*, 12> kMonths{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    std::array<char, 40> buf{};
+    std::snprintf(buf.data(), buf.size(), "%s, %02d %s %04d %02d:%02d:%02d GMT",
+                  kWeekdays[tm.tm_wday], tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900,
+                  tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return buf.data();
+}
+
+std::optional<UnixMillis> ParseRfc3339(std::string_view text) {
+    // YYYY-MM-DDTHH:MM:SS[.fff...](Z|+HH:MM|-HH:MM)
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+    if (text.size() < 20 || !ReadInt(text, 0, 4, y) || text[4] != '-' || !ReadInt(text, 5, 2, mo) ||
+        text[7] != '-' || !ReadInt(text, 8, 2, d) || (text[10] != 'T' && text[10] != 't') ||
+        !ReadInt(text, 11, 2, h) || text[13] != ':' || !ReadInt(text, 14, 2, mi) ||
+        text[16] != ':' || !ReadInt(text, 17, 2, s) || !ValidDate(y, mo, d, h, mi, s)) {
+        return std::nullopt;
+    }
+    std::size_t pos = 19;
+    int millis = 0;
+    if (pos < text.size() && text[pos] == '.') {
+        ++pos;
+        int digits = 0;
+        while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+            if (digits < 3) millis = millis * 10 + (text[pos] - '0');
+            ++digits;
+            ++pos;
+        }
+        if (digits == 0) return std::nullopt;
+        for (int i = digits; i < 3; ++i) millis *= 10;
+    }
+    int offset_minutes = 0;
+    if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
+        ++pos;
+    } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
+        int oh = 0, om = 0;
+        if (!ReadInt(text, pos + 1, 2, oh) || pos + 3 >= text.size() || text[pos + 3] != ':' ||
+            !ReadInt(text, pos + 4, 2, om) || oh > 23 || om > 59) {
+            return std::nullopt;
+        }
+        offset_minutes = (oh * 60 + om) * (text[pos] == '-' ? -1 : 1);
+        pos += 6;
+    } else {
+        return std::nullopt;
+    }
+    if (pos != text.size()) return std::nullopt;
+    const std::int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+    const std::int64_t secs = days * 86400 + h * 3600 + mi * 60 + s - offset_minutes * 60;
+    return secs * 1000 + millis;
+}
+
+std::optional<UnixMillis> ParseHttpDate(std::string_view text) {
+    // "Thu, 26 Nov 2026 03:27:38 GMT"
+    static constexpr std::array<std::string_view, 12> kMonths{
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    int d = 0, y = 0, h = 0, mi = 0, s = 0;
+    if (text.size() != 29 || text[3] != ',' || text.substr(25) != " GMT" ||
+        !ReadInt(text, 5, 2, d) || !ReadInt(text, 12, 4, y) || !ReadInt(text, 17, 2, h) ||
+        !ReadInt(text, 20, 2, mi) || !ReadInt(text, 23, 2, s)) {
+        return std::nullopt;
+    }
+    int mo = 0;
+    for (std::size_t i = 0; i < kMonths.size(); ++i) {
+        if (text.substr(8, 3) == kMonths[i]) mo = static_cast<int>(i) + 1;
+    }
+    if (mo == 0 || !ValidDate(y, mo, d, h, mi, s)) return std::nullopt;
+    const std::int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+    return (days * 86400 + h * 3600 + mi * 60 + s) * 1000;
+}
+
+}  // namespace cerulean::core

@@ -1,0 +1,190 @@
+#include "store/database.hpp"
+
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+#include <filesystem>
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "core/redact.hpp"
+#include "store/database_impl.hpp"
+
+namespace cerulean::store {
+namespace {
+
+constexpr std::string_view kSqlitePrefix = "sqlite://";
+
+bool StartsWith(const std::string& s, std::string_view prefix) {
+    return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+core::Error Unavailable(const std::string& display_url, const std::exception& e) {
+    // SOCI's messages can quote the connection string: scrub it.
+    return core::Error(core::ErrorCode::kUnavailable,
+                       "cannot open database " + display_url + ": " + core::ScrubSecrets(e.what()),
+                       "database_unavailable");
+}
+
+// One libpq keyword/value pair, quoted so that any value is taken literally.
+void AppendPair(std::string& out, std::string_view key, std::string_view value) {
+    if (value.empty()) return;
+    if (!out.empty()) out.push_back(' ');
+    out.append(key).append("='");
+    for (const char c : value) {
+        if (c == '\\' || c == '\'') out.push_back('\\');
+        out.push_back(c);
+    }
+    out.push_back('\'');
+}
+
+}  // namespace
+
+std::string PostgresConnectString(const std::string& url) {
+    auto parsed = boost::urls::parse_uri(url);
+    if (!parsed) {
+        throw core::Error(core::ErrorCode::kConfiguration,
+                          "CERULEAN_DATABASE_URL: not a valid postgresql:// URL");
+    }
+    std::string out;
+    AppendPair(out, "host", parsed->encoded_host().decode());
+    AppendPair(out, "port", parsed->port());
+    std::string dbname = parsed->encoded_path().decode();
+    if (!dbname.empty() && dbname.front() == '/') dbname.erase(0, 1);
+    AppendPair(out, "dbname", dbname);
+    AppendPair(out, "user", parsed->encoded_user().decode());
+    AppendPair(out, "password", parsed->encoded_password().decode());
+    for (const auto& param : parsed->params()) AppendPair(out, param.key, param.value);
+    return out;
+}
+
+Dialect DialectOf(const std::string& url) {
+    if (StartsWith(url, kSqlitePrefix)) return Dialect::kSqlite;
+    if (StartsWith(url, "postgresql://") || StartsWith(url, "postgres://")) {
+        return Dialect::kPostgres;
+    }
+    throw core::Error(core::ErrorCode::kConfiguration,
+                      "CERULEAN_DATABASE_URL must start with sqlite:// or postgresql://");
+}
+
+Database::Database(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Database::~Database() = default;
+
+std::shared_ptr<Database> Database::Open(const DatabaseOptions& options) {
+    const Dialect dialect = DialectOf(options.url);
+    const std::size_t size = std::max<std::size_t>(1, options.pool_size);
+    auto impl = std::make_unique<Impl>(dialect, size);
+    impl->display_url = core::RedactUrl(options.url);
+    try {
+        if (dialect == Dialect::kSqlite) {
+            const std::string path = options.url.substr(kSqlitePrefix.size());
+            if (path.empty()) {
+                throw core::Error(core::ErrorCode::kConfiguration,
+                                  "CERULEAN_DATABASE_URL: sqlite:// needs a file path");
+            }
+            if (path != ":memory:") {
+                const auto parent = std::filesystem::path(path).parent_path();
+                if (!parent.empty()) std::filesystem::create_directories(parent);
+            }
+            const auto timeout_s = std::max<long long>(
+                1, std::chrono::duration_cast<std::chrono::seconds>(options.busy_timeout).count());
+            const std::string connect = "db=\"" + path + "\" timeout=" + std::to_string(timeout_s);
+            for (std::size_t i = 0; i < size; ++i) {
+                soci::session& sql = impl->pool.at(i);
+                sql.open(soci::sqlite3, connect);
+                sql << "PRAGMA busy_timeout = " + std::to_string(options.busy_timeout.count());
+                if (path != ":memory:") sql << "PRAGMA journal_mode = WAL";
+                sql << "PRAGMA synchronous = NORMAL";
+                sql << "PRAGMA foreign_keys = ON";
+            }
+        } else {
+            // SOCI rewrites libpq's URL form (it scans for its own options), so hand it the
+            // keyword/value form instead.
+            const std::string connect = PostgresConnectString(options.url);
+            for (std::size_t i = 0; i < size; ++i) {
+                impl->pool.at(i).open(soci::postgresql, connect);
+            }
+        }
+    } catch (const core::Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw Unavailable(impl->display_url, e);
+    }
+    return std::shared_ptr<Database>(new Database(std::move(impl)));
+}
+
+Dialect Database::dialect() const noexcept {
+    return impl_->dialect;
+}
+
+const std::string& Database::display_url() const noexcept {
+    return impl_->display_url;
+}
+
+void Database::Ping() {
+    WithSession(*this, [](soci::session& sql) {
+        int one = 0;
+        sql << "SELECT 1", soci::into(one);
+    });
+}
+
+namespace {
+
+core::Error DatabaseError(const soci::soci_error& e) {
+    return core::Error(core::ErrorCode::kUnavailable,
+                       "database error: " + core::ScrubSecrets(e.get_error_message()),
+                       "database_error");
+}
+
+// Runs `fn`, turning SOCI's errors into core::Error; other exceptions pass unchanged.
+template <class F>
+void TranslatingErrors(F&& fn) {
+    try {
+        fn();
+    } catch (const soci::soci_error& e) {
+        throw DatabaseError(e);
+    }
+}
+
+}  // namespace
+
+void WithSession(Database& db, const std::function<void(soci::session&)>& fn) {
+    soci::session sql(db.impl().pool);
+    TranslatingErrors([&] { fn(sql); });
+}
+
+void WithTransaction(Database& db, const std::function<void(soci::session&)>& fn) {
+    soci::session sql(db.impl().pool);
+    const bool sqlite = db.dialect() == Dialect::kSqlite;
+    TranslatingErrors([&] { sql << (sqlite ? "BEGIN IMMEDIATE" : "BEGIN"); });
+    TranslatingErrors([&] {
+        try {
+            fn(sql);
+            sql << "COMMIT";
+        } catch (...) {
+            try {
+                sql << "ROLLBACK";
+            } catch (const std::exception& e) {
+                core::log::Warn("store.rollback_failed", {{"error", e.what()}});
+            }
+            throw;
+        }
+    });
+}
+
+bool IsUniqueViolation(const soci::soci_error& error) {
+    if (const auto* pg = dynamic_cast<const soci::postgresql_soci_error*>(&error)) {
+        return pg->sqlstate() == "23505";
+    }
+    if (const auto* lite = dynamic_cast<const soci::sqlite3_soci_error*>(&error)) {
+        // SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY share the primary code 19;
+        // SOCI reports the primary code, so tell them apart by the message.
+        return (lite->result() & 0xff) == 19 &&
+               error.get_error_message().find("UNIQUE") != std::string::npos;
+    }
+    return false;
+}
+
+}  // namespace cerulean::store

@@ -1,0 +1,123 @@
+#include "azure/url.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/error.hpp"
+
+namespace cerulean::azure {
+namespace {
+
+TEST(BlobPathEncoding, EncodesEverythingButUnreservedAndSlash) {
+    EXPECT_EQ(EncodeBlobPath("a%2Fb #1?.txt"), "a%252Fb%20%231%3F.txt");
+    EXPECT_EQ(EncodeBlobPath("1+1=2&x;y,z"), "1%2B1%3D2%26x%3By%2Cz");
+    EXPECT_EQ(EncodeBlobPath("AZaz09-._~"), "AZaz09-._~");
+    EXPECT_EQ(EncodeBlobPath("!*'()$@:[]"), "%21%2A%27%28%29%24%40%3A%5B%5D");
+    EXPECT_EQ(EncodeBlobPath("back\\slash"), "back%5Cslash");
+}
+
+TEST(BlobPathEncoding, EncodesUnicodeAsUtf8Bytes) {
+    EXPECT_EQ(EncodeBlobPath("ü/日本.txt"), "%C3%BC/%E6%97%A5%E6%9C%AC.txt");
+    EXPECT_EQ(EncodeBlobPath("emoji 😀"), "emoji%20%F0%9F%98%80");
+}
+
+TEST(BlobPathEncoding, KeepsDeepPathsAndEmptySegments) {
+    EXPECT_EQ(EncodeBlobPath("a/b/c/d/e/f/g/h.txt"), "a/b/c/d/e/f/g/h.txt");
+    EXPECT_EQ(EncodeBlobPath("dir//x/"), "dir//x/");
+}
+
+TEST(QueryEncoding, EncodesSlashAndSpaceAsPercentEscapes) {
+    EXPECT_EQ(EncodeQueryValue("logs/2026 a+b"), "logs%2F2026%20a%2Bb");
+    EXPECT_EQ(EncodeQueryValue("2026-11-26T03:27:38Z"), "2026-11-26T03%3A27%3A38Z");
+    EXPECT_EQ(EncodeQueryValue("abc+/=="), "abc%2B%2F%3D%3D");
+}
+
+TEST(PercentDecoding, RoundTripsAndRejectsBrokenEscapes) {
+    const std::string name = "a%2Fb #1?.txt ü/日本+.txt";
+    EXPECT_EQ(PercentDecode(EncodeBlobPath(name)), name);
+    EXPECT_EQ(PercentDecode(EncodeQueryValue(name)), name);
+    EXPECT_EQ(PercentDecode("a+b%2b"), "a+b+");
+    EXPECT_EQ(PercentDecode("%e6%97%a5"), "日");
+    EXPECT_FALSE(PercentDecode("%"));
+    EXPECT_FALSE(PercentDecode("%4"));
+    EXPECT_FALSE(PercentDecode("%zz"));
+}
+
+TEST(UrlSplitting, SplitsSchemeAuthorityPathAndQuery) {
+    const UrlParts parts =
+        SplitUrl("HTTPS://acct.blob.core.windows.net/c/a%20b?comp=list&x=1#frag");
+    EXPECT_EQ(parts.scheme, "https");
+    EXPECT_EQ(parts.authority, "acct.blob.core.windows.net");
+    EXPECT_EQ(parts.path, "/c/a%20b");
+    EXPECT_EQ(parts.query, "comp=list&x=1");
+
+    const UrlParts root = SplitUrl("http://127.0.0.1:10000?comp=list");
+    EXPECT_EQ(root.authority, "127.0.0.1:10000");
+    EXPECT_EQ(root.path, "/");
+    EXPECT_EQ(root.query, "comp=list");
+
+    EXPECT_THROW(SplitUrl("no-scheme/path"), core::Error);
+    EXPECT_THROW(SplitUrl("https:///path"), core::Error);
+}
+
+TEST(QueryParsing, DecodesNamesAndValuesAndSplitsAtTheFirstEquals) {
+    const auto params = ParseQuery("comp=list&prefix=a%2Fb%20c&&blockid=QUJD%3D%3D&flag&x=a=b");
+    ASSERT_EQ(params.size(), 5U);
+    EXPECT_EQ(params[0].name, "comp");
+    EXPECT_EQ(params[1].value, "a/b c");
+    EXPECT_EQ(params[2].value, "QUJD==");
+    EXPECT_EQ(params[3].name, "flag");
+    EXPECT_EQ(params[3].value, "");
+    EXPECT_EQ(params[4].value, "a=b");
+    EXPECT_THROW(ParseQuery("sig=%G0"), core::Error);
+}
+
+TEST(Endpoints, NormalizesAndRejectsWhatCannotBeAnEndpoint) {
+    EXPECT_EQ(NormalizeEndpoint(" https://acct.blob.core.windows.net/ "),
+              "https://acct.blob.core.windows.net");
+    EXPECT_EQ(NormalizeEndpoint("HTTP://127.0.0.1:10000/devstoreaccount1/"),
+              "http://127.0.0.1:10000/devstoreaccount1");
+    EXPECT_THROW(NormalizeEndpoint("ftp://x"), core::Error);
+    EXPECT_THROW(NormalizeEndpoint("https://x/?a=b"), core::Error);
+    EXPECT_THROW(NormalizeEndpoint("https://x/#f"), core::Error);
+    EXPECT_THROW(NormalizeEndpoint("x.blob.core.windows.net"), core::Error);
+}
+
+TEST(Endpoints, BuildsContainerAndBlobUrls) {
+    const std::string cloud = "https://acct.blob.core.windows.net";
+    EXPECT_EQ(ContainerUrl(cloud, "photos"), "https://acct.blob.core.windows.net/photos");
+    EXPECT_EQ(ContainerUrl(cloud, "$root"), "https://acct.blob.core.windows.net/%24root");
+    EXPECT_EQ(BlobUrl(cloud, "c", "a%2Fb #1?.txt"),
+              "https://acct.blob.core.windows.net/c/a%252Fb%20%231%3F.txt");
+    EXPECT_EQ(BlobUrl(cloud, "c", "deep/path/to/+plus.txt"),
+              "https://acct.blob.core.windows.net/c/deep/path/to/%2Bplus.txt");
+    EXPECT_THROW(ContainerUrl(cloud, ""), core::Error);
+    EXPECT_THROW(ContainerUrl(cloud, "a/b"), core::Error);
+    EXPECT_THROW(BlobUrl(cloud, "c", ""), core::Error);
+}
+
+TEST(Endpoints, KeepsTheAccountOfPathStyleEmulatorEndpoints) {
+    const std::string emulator = "http://127.0.0.1:10000/devstoreaccount1";
+    EXPECT_EQ(ContainerUrl(emulator, "c"), "http://127.0.0.1:10000/devstoreaccount1/c");
+    EXPECT_EQ(BlobUrl(emulator + "/", "c", "ü/日本.txt"),
+              "http://127.0.0.1:10000/devstoreaccount1/c/%C3%BC/%E6%97%A5%E6%9C%AC.txt");
+}
+
+TEST(Endpoints, AppendsQueries) {
+    EXPECT_EQ(AppendQuery("https://a/c", "restype=container"), "https://a/c?restype=container");
+    EXPECT_EQ(AppendQuery("https://a/c?restype=container", "?sv=1&sig=x"),
+              "https://a/c?restype=container&sv=1&sig=x");
+    EXPECT_EQ(AppendQuery("https://a/c", ""), "https://a/c");
+}
+
+TEST(Endpoints, TellsTheAccountName) {
+    EXPECT_EQ(AccountNameFromEndpoint("https://acct.blob.core.windows.net"), "acct");
+    EXPECT_EQ(AccountNameFromEndpoint("http://127.0.0.1:10000/devstoreaccount1"),
+              "devstoreaccount1");
+    EXPECT_EQ(AccountNameFromEndpoint("http://azurite:10000/devstoreaccount1/"),
+              "devstoreaccount1");
+    EXPECT_EQ(AccountNameFromEndpoint("http://localhost:10000"), "");
+    EXPECT_EQ(AccountNameFromEndpoint("http://10.1.2.3"), "");
+}
+
+}  // namespace
+}  // namespace cerulean::azure
