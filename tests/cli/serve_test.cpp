@@ -88,7 +88,7 @@ TEST_F(ServeTest, ServesOnSqliteWithGeneratedSecretsAndStopsGracefully) {
     EXPECT_TRUE(std::filesystem::exists(dir_.path() / "data" / "cerulean.db"));
     EXPECT_TRUE(std::filesystem::exists(dir_.path() / "data" / "master.key"));
     EXPECT_TRUE(std::filesystem::exists(dir_.path() / "data" / "jwt.secret"));
-    EXPECT_EQ(server_->Stop(SIGTERM, 15s), 0);
+    EXPECT_EQ(server_->Stop(SIGTERM, 15s), 0) << Log();
     const std::string log = Log();
     EXPECT_NE(log.find("event=http.request method=GET path=/readyz status=200"), std::string::npos);
     EXPECT_NE(log.find("event=http.stopped"), std::string::npos);
@@ -99,7 +99,7 @@ TEST_F(ServeTest, ServesOnPostgresql) {
     const int port = Serve({{"CERULEAN_DATABASE_URL", url}});
     const std::string ready = HttpGet(port, "/readyz");
     EXPECT_EQ(ready.rfind("HTTP/1.1 200", 0), 0U) << ready << server_->LogTail();
-    EXPECT_EQ(server_->Stop(SIGINT, 15s), 0);
+    EXPECT_EQ(server_->Stop(SIGINT, 15s), 0) << Log();
     store::DatabaseOptions options;
     options.url = url;
     options.pool_size = 1;

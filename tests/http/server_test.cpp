@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cerrno>
 #include <chrono>
 #include <thread>
 
@@ -99,10 +100,11 @@ class Client {
         }
     }
 
-    // True when the server closes the connection (recv returns 0) within the timeout.
+    // True when the server closes or resets the connection within the receive timeout.
     bool Closed() {
         char c;
-        return ::recv(fd_, &c, 1, 0) == 0;
+        const ssize_t n = ::recv(fd_, &c, 1, 0);
+        return n == 0 || (n < 0 && errno == ECONNRESET);
     }
 
  private:
@@ -263,6 +265,9 @@ TEST_F(ServerTest, ShutdownLetsInFlightRequestsFinishAndRefusesNewOnes) {
     while (slow_started_ == 0) std::this_thread::sleep_for(5ms);
     Client idle(port_);
     ASSERT_TRUE(idle.connected());
+    // One request first, so the server has accepted it and it sits idle in keep-alive.
+    idle.Send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+    ASSERT_TRUE(idle.ReadResponse().ends_with("hi"));
     server_->Stop();
     const std::string response = client.ReadResponse();
     EXPECT_TRUE(response.ends_with("done")) << response;
@@ -271,6 +276,26 @@ TEST_F(ServerTest, ShutdownLetsInFlightRequestsFinishAndRefusesNewOnes) {
     thread_.join();
     Client late(port_);
     EXPECT_FALSE(late.connected());
+}
+
+TEST_F(ServerTest, ShutdownRacingIdleClientsThatLeaveStopsCleanly) {
+    // Idle connections whose clients hang up just as the shutdown begins: the shutdown's cancel
+    // may reach a socket its session already closed (this used to throw out of io_context::run
+    // and abort the process).
+    for (int round = 0; round < 30; ++round) {
+        Start();
+        std::vector<std::unique_ptr<Client>> clients;
+        for (int i = 0; i < 16; ++i) {
+            clients.push_back(std::make_unique<Client>(port_));
+            clients.back()->Send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+            ASSERT_FALSE(clients.back()->ReadResponse().empty());
+        }
+        clients.clear();
+        server_->Stop();
+        thread_.join();
+        server_.reset();
+        router_ = Router{};
+    }
 }
 
 }  // namespace
