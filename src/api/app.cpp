@@ -36,12 +36,13 @@ void App::AddHealthRoutes() {
         co_return JsonResponse(200, boost::json::object{{"status", "ok"}});
     });
     router_.Add("GET", "/readyz", [this](http::Request&) -> http::Task<http::Response> {
+        auto check = [db = db_] {
+            db->Ping();
+            store::CheckSchemaCurrent(*db);
+            return store::SchemaVersion(*db);
+        };
         try {
-            const int version = co_await pool_.Run([db = db_] {
-                db->Ping();
-                store::CheckSchemaCurrent(*db);
-                return store::SchemaVersion(*db);
-            });
+            const int version = co_await pool_.Run(check);
             co_return JsonResponse(
                 200, boost::json::object{{"status", "ready"}, {"schema_version", version}});
         } catch (const core::Error& e) {

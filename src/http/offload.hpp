@@ -23,13 +23,18 @@ class BlockingPool {
     BlockingPool(const BlockingPool&) = delete;
     BlockingPool& operator=(const BlockingPool&) = delete;
 
-    /// Runs `fn` on the pool and resumes the calling coroutine on its own executor with the
-    /// result; exceptions of `fn` are rethrown in the caller.
+    /// Runs a copy of `fn` on the pool and resumes the calling coroutine on its own executor
+    /// with the result; exceptions of `fn` are rethrown in the caller.
+    ///
+    /// `fn` must be a named object, never a lambda written inside the `co_await` expression:
+    /// g++ 12 destroys a closure temporary of a co_await full-expression twice (a shared_ptr
+    /// it captured loses a reference it never had). Taking an lvalue reference makes the
+    /// compiler refuse that form. See docs/DEVELOPING.md.
     template <class F>
-    auto Run(F fn) -> Task<std::invoke_result_t<F&>> {
+    auto Run(F& fn) -> Task<std::invoke_result_t<F&>> {
         using R = std::invoke_result_t<F&>;
-        // A plain callback, not a coroutine lambda: a coroutine lambda's captures do not
-        // outlive its first suspension, and `fn` often holds shared_ptrs.
+        // A plain callback, not a coroutine lambda, for the same reason; and a named copy.
+        F job = fn;
         if constexpr (std::is_void_v<R>) {
             co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
                                                  void(std::exception_ptr)>(
@@ -47,7 +52,7 @@ class BlockingPool {
                                                              error]() mutable { handler(error); });
                         });
                 },
-                boost::asio::use_awaitable, std::move(fn));
+                boost::asio::use_awaitable, std::move(job));
         } else {
             co_return co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
                                                            void(std::exception_ptr, R)>(
@@ -68,7 +73,7 @@ class BlockingPool {
                             });
                         });
                 },
-                boost::asio::use_awaitable, std::move(fn));
+                boost::asio::use_awaitable, std::move(job));
         }
     }
 
