@@ -158,12 +158,25 @@ std::string ContainerUrl(std::string_view endpoint, std::string_view container) 
     return url;
 }
 
+bool HasDotSegment(std::string_view blob_name) {
+    std::size_t start = 0;
+    while (start <= blob_name.size()) {
+        const auto end = blob_name.find('/', start);
+        const auto segment = blob_name.substr(
+            start, end == std::string_view::npos ? std::string_view::npos : end - start);
+        if (segment == "." || segment == "..") return true;
+        if (end == std::string_view::npos) break;
+        start = end + 1;
+    }
+    return false;
+}
+
 std::string BlobUrl(std::string_view endpoint, std::string_view container,
                     std::string_view blob_name) {
     if (blob_name.empty()) throw Invalid("blob name is empty");
     std::string url = ContainerUrl(endpoint, container);
     url.push_back('/');
-    url += EncodeBlobPath(blob_name);
+    url += HasDotSegment(blob_name) ? EncodeQueryValue(blob_name) : EncodeBlobPath(blob_name);
     return url;
 }
 

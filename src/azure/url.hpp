@@ -52,8 +52,14 @@ std::string NormalizeEndpoint(std::string_view endpoint);
 /// Throws core::Error (kInvalidArgument) for an empty name or one holding '/'.
 std::string ContainerUrl(std::string_view endpoint, std::string_view container);
 
-/// The URL of a blob under a (normalized) endpoint, the name encoded by EncodeBlobPath.
-/// Throws core::Error (kInvalidArgument) for an empty container or blob name.
+/// True when a blob name has a "." or ".." path segment ("a/../b", "./x", ".."): URL parsers
+/// remove such segments (RFC 3986 section 5.2.4), so they must not reach a URL as segments.
+bool HasDotSegment(std::string_view blob_name);
+
+/// The URL of a blob under a (normalized) endpoint, the name encoded by EncodeBlobPath; a name
+/// with a dot segment has its '/' encoded as %2F as well, so that no URL parser (the service's
+/// when it reads a copy source, a proxy's) collapses "a/../b" into "b" (the service decodes %2F
+/// to '/'). Throws core::Error (kInvalidArgument) for an empty container or blob name.
 std::string BlobUrl(std::string_view endpoint, std::string_view container,
                     std::string_view blob_name);
 

@@ -119,5 +119,22 @@ TEST(Endpoints, TellsTheAccountName) {
     EXPECT_EQ(AccountNameFromEndpoint("http://10.1.2.3"), "");
 }
 
+TEST(DotSegments, AreFoundOnlyAsWholeSegments) {
+    EXPECT_TRUE(HasDotSegment("a/../b"));
+    EXPECT_TRUE(HasDotSegment("./x"));
+    EXPECT_TRUE(HasDotSegment(".."));
+    EXPECT_TRUE(HasDotSegment("a/."));
+    EXPECT_FALSE(HasDotSegment("a..b/c.d"));
+    EXPECT_FALSE(HasDotSegment(".hidden/..."));
+    EXPECT_FALSE(HasDotSegment("a//b"));
+}
+
+TEST(DotSegments, KeepTheirSlashesEncodedSoNoParserCollapsesThem) {
+    const std::string cloud = "https://acct.blob.core.windows.net";
+    EXPECT_EQ(BlobUrl(cloud, "c", "dots/../up.txt"), cloud + "/c/dots%2F..%2Fup.txt");
+    EXPECT_EQ(BlobUrl(cloud, "c", "./a b"), cloud + "/c/.%2Fa%20b");
+    EXPECT_EQ(BlobUrl(cloud, "c", "a..b/c"), cloud + "/c/a..b/c");
+}
+
 }  // namespace
 }  // namespace cerulean::azure

@@ -35,7 +35,7 @@ class AzuriteServer {
     static constexpr std::string_view kAccountName = "devstoreaccount1";
     /// The account's well-known, documented development key.
     static constexpr std::string_view kAccountKey =
-        "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHMeksoGMGw==";
+        "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     /// Starts Azurite and waits (up to 30 s) until its port accepts connections. Throws
     /// std::runtime_error with the log's tail when it exits or times out.
