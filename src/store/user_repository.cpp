@@ -9,10 +9,6 @@
 namespace cerulean::store {
 namespace {
 
-constexpr const char* kColumns =
-    "id, email, full_name, password_hash, is_active, is_superuser, token_version, created_at, "
-    "updated_at";
-
 std::string Lower(std::string text) {
     std::transform(text.begin(), text.end(), text.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -22,6 +18,10 @@ std::string Lower(std::string text) {
 // Column values as SOCI binds them: into() converts between the dialects' integer widths,
 // which soci::row::get<T> does not.
 struct UserRow {
+    static constexpr const char* kColumns =
+        "id, email, full_name, password_hash, is_active, is_superuser, token_version, "
+        "created_at, updated_at";
+
     long long id = 0;
     std::string email;
     std::string full_name;
@@ -33,7 +33,19 @@ struct UserRow {
     long long created_at = 0;
     long long updated_at = 0;
 
-    [[nodiscard]] core::User ToUser() const {
+    void Bind(soci::statement& st) {
+        st.exchange(soci::into(id));
+        st.exchange(soci::into(email));
+        st.exchange(soci::into(full_name, full_name_ind));
+        st.exchange(soci::into(password_hash));
+        st.exchange(soci::into(is_active));
+        st.exchange(soci::into(is_superuser));
+        st.exchange(soci::into(token_version));
+        st.exchange(soci::into(created_at));
+        st.exchange(soci::into(updated_at));
+    }
+
+    [[nodiscard]] core::User ToDomain() const {
         core::User user;
         user.id = id;
         user.email = email;
@@ -48,40 +60,13 @@ struct UserRow {
     }
 };
 
-// SELECT <columns> FROM users <tail>, with `uses` bound to the tail's placeholders in order.
-template <class... Uses>
-std::vector<core::User> SelectUsers(soci::session& sql, const std::string& tail, Uses&... uses) {
-    UserRow r;
-    soci::statement st(sql);
-    st.exchange(soci::into(r.id));
-    st.exchange(soci::into(r.email));
-    st.exchange(soci::into(r.full_name, r.full_name_ind));
-    st.exchange(soci::into(r.password_hash));
-    st.exchange(soci::into(r.is_active));
-    st.exchange(soci::into(r.is_superuser));
-    st.exchange(soci::into(r.token_version));
-    st.exchange(soci::into(r.created_at));
-    st.exchange(soci::into(r.updated_at));
-    (st.exchange(soci::use(uses)), ...);
-    st.alloc();
-    st.prepare(std::string("SELECT ") + kColumns + " FROM users " + tail);
-    st.define_and_bind();
-    std::vector<core::User> users;
-    if (st.execute(true)) {
-        do {
-            users.push_back(r.ToUser());
-        } while (st.fetch());
-    }
-    return users;
-}
-
 std::optional<core::User> FirstOf(std::vector<core::User> users) {
     if (users.empty()) return std::nullopt;
     return std::move(users.front());
 }
 
 std::optional<core::User> SelectById(soci::session& sql, long long id) {
-    return FirstOf(SelectUsers(sql, "WHERE id = :id", id));
+    return FirstOf(SelectRows<UserRow>(sql, "users WHERE id = :id", id));
 }
 
 }  // namespace
@@ -126,7 +111,7 @@ std::optional<core::User> UserRepository::FindByEmail(const std::string& email) 
     std::optional<core::User> user;
     std::string key = Lower(email);
     WithSession(*db_, [&](soci::session& sql) {
-        user = FirstOf(SelectUsers(sql, "WHERE email = :email", key));
+        user = FirstOf(SelectRows<UserRow>(sql, "users WHERE email = :email", key));
     });
     return user;
 }
@@ -139,7 +124,7 @@ Page<core::User> UserRepository::List(std::int64_t skip, std::int64_t limit) {
         page.total = total;
         long long lim = limit;
         long long off = skip;
-        page.items = SelectUsers(sql, "ORDER BY id LIMIT :lim OFFSET :off", lim, off);
+        page.items = SelectRows<UserRow>(sql, "users ORDER BY id LIMIT :lim OFFSET :off", lim, off);
     });
     return page;
 }
