@@ -4,8 +4,12 @@
 
 #include "api/error_mapping.hpp"
 #include "api/json.hpp"
+#include "api/openapi.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "crypto/encoding.hpp"
+#include "crypto/random.hpp"
+#include "crypto/token_signer.hpp"
 #include "store/migrations.hpp"
 
 namespace cerulean::api {
@@ -23,12 +27,39 @@ constexpr std::string_view kLandingPage = R"(<!doctype html>
 
 }  // namespace
 
+namespace {
+
+std::shared_ptr<service::UserService> MakeUsers(const AppOptions& options,
+                                                std::shared_ptr<store::Database> db) {
+    const std::string secret = options.jwt_secret.empty()
+                                   ? crypto::Base64Encode(crypto::RandomBytes(48))
+                                   : options.jwt_secret;
+    return std::make_shared<service::UserService>(
+        std::move(db), std::make_shared<crypto::PasswordHasher>(options.password),
+        std::make_shared<crypto::TokenSigner>(secret), options.users);
+}
+
+std::shared_ptr<service::ConnectionService> MakeConnections(const AppOptions& options,
+                                                            std::shared_ptr<store::Database> db) {
+    std::vector<crypto::VaultKey> keys = options.master_keys;
+    if (keys.empty()) keys.push_back({"ephemeral", crypto::RandomBytes(32)});
+    return std::make_shared<service::ConnectionService>(
+        std::move(db), std::make_shared<crypto::Vault>(std::move(keys)), options.connections);
+}
+
+}  // namespace
+
 App::App(AppOptions options, std::shared_ptr<store::Database> db, http::BlockingPool& pool)
     : options_(std::move(options)),
       db_(std::move(db)),
       pool_(pool),
+      context_{pool_, MakeUsers(options_, db_), MakeConnections(options_, db_),
+               options_.json_body_limit},
       static_files_(options_.web_root) {
     AddHealthRoutes();
+    AddUserRoutes(router_, context_);
+    AddConnectionRoutes(router_, context_);
+    AddDocsRoutes(router_, options_.swagger_ui_dir);
 }
 
 void App::AddHealthRoutes() {

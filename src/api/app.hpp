@@ -4,6 +4,9 @@
 #include <filesystem>
 #include <memory>
 
+#include "api/api_context.hpp"
+#include "crypto/password_hasher.hpp"
+#include "crypto/vault.hpp"
 #include "http/offload.hpp"
 #include "http/router.hpp"
 #include "http/static_files.hpp"
@@ -13,8 +16,16 @@ namespace cerulean::api {
 
 /// Options of the HTTP API.
 struct AppOptions {
-    std::filesystem::path web_root = "web/dist";  ///< the built web UI
-    std::size_t json_body_limit = 1024 * 1024;    ///< largest JSON request body
+    std::filesystem::path web_root = "web/dist";                            ///< the built web UI
+    std::filesystem::path swagger_ui_dir = "node_modules/swagger-ui-dist";  ///< for /docs
+    std::size_t json_body_limit = 1024 * 1024;  ///< largest JSON request body
+    /// Token signing secret; empty: a random one (tokens then die with the process: tests).
+    std::string jwt_secret;
+    /// Credential encryption keys, the first encrypts; empty: a random key (tests).
+    std::vector<crypto::VaultKey> master_keys;
+    crypto::PasswordHasherOptions password;         ///< Argon2id cost
+    service::UserServiceOptions users;              ///< sign-in rules
+    service::ConnectionServiceOptions connections;  ///< endpoint policy and storage calls
 };
 
 /// The whole HTTP API: routes, error mapping to problem details, and the web UI's files.
@@ -36,6 +47,7 @@ class App {
     AppOptions options_;
     std::shared_ptr<store::Database> db_;
     http::BlockingPool& pool_;
+    ApiContext context_;
     http::Router router_;
     http::StaticFiles static_files_;
 };

@@ -18,6 +18,8 @@ int HttpStatusOf(core::ErrorCode code) noexcept {
             return 409;
         case core::ErrorCode::kResourceExhausted:
             return 413;
+        case core::ErrorCode::kRateLimited:
+            return 429;
         case core::ErrorCode::kUnavailable:
             return 503;
         case core::ErrorCode::kDeadlineExceeded:
@@ -39,6 +41,9 @@ http::Response ErrorResponse(const core::Error& error) {
     problem.errors = error.field_errors();
     auto response = http::ProblemResponse(problem);
     if (problem.status == 401) response.headers.Set("WWW-Authenticate", "Bearer");
+    if (const auto seconds = error.retry_after_seconds()) {
+        response.headers.Set("Retry-After", std::to_string(*seconds));
+    }
     return response;
 }
 

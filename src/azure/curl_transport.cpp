@@ -1,11 +1,13 @@
 #include "azure/curl_transport.hpp"
 
 #include <curl/curl.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -32,6 +34,8 @@ std::string_view TrimLine(std::string_view text) {
 
 // What one transfer's callbacks share.
 struct Transfer {
+    const std::function<bool(const sockaddr*)>* address_filter = nullptr;
+    bool address_refused = false;
     const HttpRequest* request = nullptr;
     const TryControl* control = nullptr;
     CURL* handle = nullptr;
@@ -213,6 +217,16 @@ struct HeaderList {
     }
 };
 
+// Opens a connection's socket only for an address the filter allows.
+curl_socket_t OnOpenSocket(void* user, curlsocktype /*purpose*/, curl_sockaddr* address) {
+    auto& t = *static_cast<Transfer*>(user);
+    if (t.address_filter != nullptr && *t.address_filter && !(*t.address_filter)(&address->addr)) {
+        t.address_refused = true;
+        return CURL_SOCKET_BAD;
+    }
+    return ::socket(address->family, address->socktype, address->protocol);
+}
+
 }  // namespace
 
 struct CurlTransport::Impl {
@@ -294,6 +308,7 @@ HttpResponse CurlTransport::Send(const HttpRequest& request, const TryControl& c
     } returner{impl_.get(), handle};
 
     Transfer t;
+    t.address_filter = &options.address_filter;
     t.request = &request;
     t.control = &control;
     t.handle = handle;
@@ -309,6 +324,8 @@ HttpResponse CurlTransport::Send(const HttpRequest& request, const TryControl& c
     }
 
     curl_easy_setopt(handle, CURLOPT_URL, request.url.c_str());
+    curl_easy_setopt(handle, CURLOPT_OPENSOCKETFUNCTION, &OnOpenSocket);
+    curl_easy_setopt(handle, CURLOPT_OPENSOCKETDATA, &t);
     curl_easy_setopt(handle, CURLOPT_SHARE, impl_->share);
     curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -378,6 +395,11 @@ HttpResponse CurlTransport::Send(const HttpRequest& request, const TryControl& c
 
     const CURLcode code = curl_easy_perform(handle);
     if (t.error) std::rethrow_exception(t.error);
+    if (code != CURLE_OK && t.address_refused) {
+        throw TransportError(TransportFailure::kForbiddenAddress,
+                             "the endpoint's host resolves to an address this server may not "
+                             "reach");
+    }
     if (code != CURLE_OK) {
         if (t.body_ended_early) {
             throw TransportError(TransportFailure::kInvalidRequest,

@@ -2,10 +2,13 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "azure/transport.hpp"
+
+struct sockaddr;
 
 namespace cerulean::azure {
 
@@ -25,6 +28,10 @@ struct TransportOptions {
     std::size_t upload_buffer_size = 256 * 1024;
     /// The User-Agent header.
     std::string user_agent = "cerulean/0.1";
+    /// When set, every new connection's resolved address must pass it, or the request fails
+    /// (not retried) with an "endpoint_not_allowed" transport error: the server's defence
+    /// against names that resolve to private or metadata addresses.
+    std::function<bool(const sockaddr*)> address_filter;
 };
 
 /// An HttpTransport over libcurl: a pool of reused easy handles, each keeping its keep-alive

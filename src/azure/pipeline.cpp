@@ -61,6 +61,8 @@ const char* FailureName(TransportFailure kind) {
             return "network";
         case TransportFailure::kInvalidRequest:
             return "invalid_request";
+        case TransportFailure::kForbiddenAddress:
+            return "forbidden_address";
     }
     return "network";
 }

@@ -117,6 +117,15 @@ StorageError StorageError::FromTransport(std::string_view operation, const Trans
                     {},
                     {},
                     std::string(client_request_id)};
+        case TransportFailure::kForbiddenAddress:
+            return {ErrorCode::kInvalidArgument,
+                    "Azure Storage " + std::string(operation) + " refused: " + detail,
+                    "endpoint_not_allowed",
+                    StorageErrorKind::kUnreachable,
+                    0,
+                    {},
+                    {},
+                    std::string(client_request_id)};
         case TransportFailure::kTls:
             detail = "TLS failure: " + detail;
             break;

@@ -116,12 +116,13 @@ struct TryControl {
 
 /// How a request failed below HTTP.
 enum class TransportFailure {
-    kConnect,         ///< no connection was made: nothing reached the server
-    kTimeout,         ///< the try's deadline passed
-    kCancelled,       ///< a stop was requested
-    kTls,             ///< the TLS handshake or certificate check failed
-    kNetwork,         ///< the connection broke during the exchange
-    kInvalidRequest,  ///< the request cannot be sent (bad URL, unsupported scheme)
+    kConnect,           ///< no connection was made: nothing reached the server
+    kTimeout,           ///< the try's deadline passed
+    kCancelled,         ///< a stop was requested
+    kTls,               ///< the TLS handshake or certificate check failed
+    kNetwork,           ///< the connection broke during the exchange
+    kInvalidRequest,    ///< the request cannot be sent (bad URL, unsupported scheme)
+    kForbiddenAddress,  ///< the host resolved to an address the endpoint policy refuses
 };
 
 /// A request that did not produce an HTTP response. The message never holds a secret.

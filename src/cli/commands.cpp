@@ -5,9 +5,15 @@
 #include <thread>
 
 #include "api/app.hpp"
+#include "core/error.hpp"
 #include "core/log.hpp"
+#include "crypto/password_hasher.hpp"
+#include "crypto/token_signer.hpp"
+#include "crypto/vault.hpp"
 #include "http/offload.hpp"
 #include "http/server.hpp"
+#include "service/user_service.hpp"
+#include "store/connection_repository.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
 
@@ -25,7 +31,63 @@ std::shared_ptr<store::Database> OpenDatabase(const Config& config, std::size_t 
     return store::Database::Open(options);
 }
 
+std::vector<crypto::VaultKey> VaultKeys(const Config& config) {
+    std::vector<crypto::VaultKey> keys;
+    for (const auto& key : config.master_keys) keys.push_back({key.id, key.key});
+    return keys;
+}
+
 }  // namespace
+
+api::AppOptions MakeAppOptions(const Config& config) {
+    api::AppOptions options;
+    options.web_root = config.web_root;
+    options.jwt_secret = config.jwt_secret;
+    options.master_keys = VaultKeys(config);
+    options.users.token_ttl_seconds = config.token_ttl_seconds;
+    options.users.allow_signup = config.allow_signup;
+    options.connections.endpoints.allowed_suffixes = config.allowed_endpoint_suffixes;
+    options.connections.endpoints.allow_loopback = config.allow_loopback_endpoints;
+    options.connections.authority_host = config.azure_authority_host;
+    return options;
+}
+
+int RunUserCreate(Config config, const UserCreateArgs& args) {
+    std::string password;
+    if (!std::getline(std::cin, password) || password.empty()) {
+        throw core::Error(core::ErrorCode::kInvalidArgument,
+                          "--password-stdin: no password on standard input");
+    }
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+    EnsureSecrets(config);
+    auto db = OpenDatabase(config, 1);
+    store::Migrate(*db);
+    const auto options = MakeAppOptions(config);
+    service::UserService users(db, std::make_shared<crypto::PasswordHasher>(options.password),
+                               std::make_shared<crypto::TokenSigner>(options.jwt_secret),
+                               options.users);
+    service::Registration registration;
+    registration.email = args.email;
+    registration.password = password;
+    registration.full_name = args.full_name;
+    registration.is_superuser = args.superuser;
+    const auto user = users.Register(registration, /*from_cli=*/true);
+    std::cout << "created " << (user.is_superuser ? "superuser " : "user ") << user.email << " (id "
+              << user.id << ")\n";
+    return 0;
+}
+
+int RunKeysRotate(Config config, std::size_t batch_size) {
+    EnsureSecrets(config);
+    auto db = OpenDatabase(config, 1);
+    store::Migrate(*db);
+    auto vault = std::make_shared<crypto::Vault>(VaultKeys(config));
+    store::ConnectionRepository connections(db, vault);
+    const auto report = connections.RotateKeys(batch_size);
+    std::cout << "re-encrypted " << report.resealed << " credential(s) under key '"
+              << vault->PrimaryKeyId() << "'; " << report.current << " already were\n";
+    return 0;
+}
 
 int RunMigrate(const Config& config) {
     auto db = OpenDatabase(config, 1);
@@ -51,9 +113,7 @@ int RunServe(Config config) {
                     {{"database", db->display_url()}, {"schema_version", report.to_version}});
 
     http::BlockingPool pool(blocking_threads);
-    api::AppOptions app_options;
-    app_options.web_root = config.web_root;
-    api::App app(app_options, db, pool);
+    api::App app(MakeAppOptions(config), db, pool);
 
     http::ServerOptions server_options;
     server_options.host = config.listen_host;

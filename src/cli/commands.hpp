@@ -1,5 +1,9 @@
 #pragma once
 
+#include <optional>
+#include <string>
+
+#include "api/app.hpp"
 #include "cli/config.hpp"
 
 namespace cerulean::cli {
@@ -7,6 +11,24 @@ namespace cerulean::cli {
 /// `cerulean serve`: migrates the database, then serves the API and the web UI until SIGINT or
 /// SIGTERM. Returns the process exit code.
 int RunServe(Config config);
+
+/// The API's options from the configuration.
+api::AppOptions MakeAppOptions(const Config& config);
+
+/// Arguments of `cerulean user create`.
+struct UserCreateArgs {
+    std::string email;                     ///< --email
+    std::optional<std::string> full_name;  ///< --full-name
+    bool superuser = false;                ///< --superuser
+};
+
+/// `cerulean user create --email E --password-stdin [--superuser]`: creates an account even
+/// when sign-up is disabled (the first superuser comes from here).
+int RunUserCreate(Config config, const UserCreateArgs& args);
+
+/// `cerulean keys rotate`: re-encrypts every stored credential under the first key of
+/// CERULEAN_MASTER_KEYS, in batches, each in a transaction; safe to interrupt and run again.
+int RunKeysRotate(Config config, std::size_t batch_size);
 
 /// `cerulean migrate`: applies pending migrations and reports the schema version.
 int RunMigrate(const Config& config);

@@ -30,6 +30,25 @@ int main(int argc, char** argv) {
     auto* serve = app.add_subcommand("serve", "Serve the HTTP API and the web UI");
     auto* migrate = app.add_subcommand("migrate", "Apply pending database migrations");
 
+    auto* user = app.add_subcommand("user", "Manage user accounts");
+    user->require_subcommand(1);
+    auto* user_create = user->add_subcommand("create", "Create a user (password on stdin)");
+    cerulean::cli::UserCreateArgs user_args;
+    bool password_stdin = false;
+    user_create->add_option("--email", user_args.email, "Sign-in email")->required();
+    user_create->add_option("--full-name", user_args.full_name, "Display name");
+    user_create->add_flag("--password-stdin", password_stdin, "Read the password from stdin")
+        ->required();
+    user_create->add_flag("--superuser", user_args.superuser, "Make the user a superuser");
+
+    auto* keys = app.add_subcommand("keys", "Manage credential encryption keys");
+    keys->require_subcommand(1);
+    auto* keys_rotate =
+        keys->add_subcommand("rotate", "Re-encrypt stored credentials under the primary key");
+    std::size_t batch_size = 100;
+    keys_rotate->add_option("--batch-size", batch_size, "Rows per transaction")
+        ->check(CLI::Range(1, 100000));
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -46,8 +65,18 @@ int main(int argc, char** argv) {
     try {
         if (serve->parsed()) return cerulean::cli::RunServe(LoadFromEnvironment());
         if (migrate->parsed()) return cerulean::cli::RunMigrate(LoadFromEnvironment());
+        if (user_create->parsed()) {
+            return cerulean::cli::RunUserCreate(LoadFromEnvironment(), user_args);
+        }
+        if (keys_rotate->parsed()) {
+            return cerulean::cli::RunKeysRotate(LoadFromEnvironment(), batch_size);
+        }
     } catch (const cerulean::core::Error& e) {
-        std::cerr << "cerulean: " << e.what() << "\n";
+        std::cerr << "cerulean: " << e.what();
+        for (const auto& field : e.field_errors()) {
+            std::cerr << "; " << field.field << " " << field.message;
+        }
+        std::cerr << "\n";
         return e.code() == cerulean::core::ErrorCode::kConfiguration ? 2 : 1;
     } catch (const std::exception& e) {
         std::cerr << "cerulean: " << e.what() << "\n";

@@ -18,6 +18,8 @@ const char* ToString(ErrorCode code) noexcept {
             return "failed_precondition";
         case ErrorCode::kResourceExhausted:
             return "resource_exhausted";
+        case ErrorCode::kRateLimited:
+            return "rate_limited";
         case ErrorCode::kUnavailable:
             return "unavailable";
         case ErrorCode::kDeadlineExceeded:

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -15,7 +16,8 @@ enum class ErrorCode {
     kUnauthenticated,     ///< no or bad credentials of the caller
     kPermissionDenied,    ///< the caller may not do this
     kFailedPrecondition,  ///< the state of the system forbids it now (e.g. inactive connection)
-    kResourceExhausted,   ///< rate or size limits
+    kResourceExhausted,   ///< size limits (e.g. a body too large)
+    kRateLimited,         ///< too many attempts: try again after a while
     kUnavailable,         ///< a dependency cannot be reached
     kDeadlineExceeded,    ///< a dependency did not answer in time
     kConfiguration,       ///< a setting is missing or malformed
@@ -50,11 +52,19 @@ class Error : public std::runtime_error {
         fields_.push_back({std::move(field), std::move(message)});
         return *this;
     }
+    /// When to try again, in seconds (rate limits and unavailable dependencies).
+    [[nodiscard]] std::optional<int> retry_after_seconds() const noexcept { return retry_after_; }
+    /// Sets when to try again.
+    Error& WithRetryAfter(int seconds) {
+        retry_after_ = seconds;
+        return *this;
+    }
 
  private:
     ErrorCode code_;
     std::string reason_;
     std::vector<FieldError> fields_;
+    std::optional<int> retry_after_;
 };
 
 }  // namespace cerulean::core

@@ -139,7 +139,7 @@ std::optional<core::User> UserRepository::Update(std::int64_t id, const UserUpda
         if (update.full_name) user.full_name = *update.full_name;
         if (update.password_hash) {
             user.password_hash = *update.password_hash;
-            bump = true;
+            bump = !update.rehash_only;
         }
         if (update.is_active) {
             bump = bump || (user.is_active && !*update.is_active);

@@ -24,6 +24,8 @@ struct UserUpdate {
     std::optional<std::string> password_hash;             ///< new hash; bumps token_version
     std::optional<bool> is_active;                        ///< deactivating bumps token_version
     std::optional<bool> is_superuser;                     ///< superuser flag
+    /// A new hash of the same password (stronger parameters): earlier tokens stay valid.
+    bool rehash_only = false;
 };
 
 /// Users in the database. Emails are compared lower-cased.

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "core/connection.hpp"
+#include "core/user.hpp"
+#include "http/offload.hpp"
+#include "http/request.hpp"
+#include "http/router.hpp"
+#include "service/connection_service.hpp"
+#include "service/user_service.hpp"
+
+namespace cerulean::api {
+
+/// What route handlers share: the blocking pool their service calls run on, and the services.
+struct ApiContext {
+    http::BlockingPool& pool;                                 ///< for blocking service calls
+    std::shared_ptr<service::UserService> users;              ///< accounts and tokens
+    std::shared_ptr<service::ConnectionService> connections;  ///< storage connections
+    std::size_t json_body_limit = 1024 * 1024;                ///< largest JSON body
+};
+
+/// The signed-in user of a request: its bearer token checked (401 with WWW-Authenticate when
+/// missing or invalid, 403 "inactive_user"). Runs before any body is read.
+http::Task<core::User> Authenticate(ApiContext& context, const http::Request& request);
+
+/// Reads a JSON object body (415 unless JSON, 413 past the limit, 422 when malformed).
+http::Task<boost::json::object> ReadJsonObject(ApiContext& context, const http::Request& request);
+
+/// A list page's `skip` (>= 0, default 0) and `limit` (1..1000, default 100); 422 otherwise.
+struct Paging {
+    std::int64_t skip = 0;     ///< rows to skip
+    std::int64_t limit = 100;  ///< rows to return
+};
+/// Reads `skip` and `limit` from the query string.
+Paging ReadPaging(const http::Request& request);
+
+/// The path parameter `id` of a route declared with `{id:int}`.
+std::int64_t IdParam(const http::Request& request, std::string_view name = "id");
+
+/// A User as the API shows it.
+boost::json::object UserJson(const core::User& user);
+/// A ConnectionRead: every field but the secret.
+boost::json::object ConnectionJson(const core::Connection& connection);
+
+/// Registers /api/v1/auth/* and /api/v1/users*.
+void AddUserRoutes(http::Router& router, ApiContext& context);
+/// Registers /api/v1/azure_blob/connections*.
+void AddConnectionRoutes(http::Router& router, ApiContext& context);
+
+}  // namespace cerulean::api

@@ -1,0 +1,132 @@
+// /api/v1/auth/* and /api/v1/users*: registration, tokens, and accounts.
+
+#include <boost/json.hpp>
+
+#include "api/api_context.hpp"
+#include "api/json.hpp"
+#include "api/json_fields.hpp"
+#include "core/error.hpp"
+
+namespace cerulean::api {
+namespace {
+
+using http::Request;
+using http::Response;
+using http::Task;
+
+boost::json::object UserPage(const store::Page<core::User>& page) {
+    boost::json::array items;
+    for (const auto& user : page.items) items.push_back(UserJson(user));
+    return {{"items", std::move(items)}, {"total", page.total}};
+}
+
+// The username and password of a token request: an OAuth2 password-grant form, or JSON.
+Task<std::pair<std::string, std::string>> ReadCredentials(ApiContext& context,
+                                                          const Request& request) {
+    const auto type = request.headers().Get("Content-Type").value_or("");
+    if (type.find("application/x-www-form-urlencoded") != std::string_view::npos) {
+        const std::string body = co_await request.ReadBody(context.json_body_limit);
+        std::optional<std::string> grant_type;
+        std::optional<std::string> username;
+        std::optional<std::string> password;
+        for (const auto& [key, value] : http::ParseQuery(body)) {
+            if (key == "grant_type") grant_type = value;
+            if (key == "username") username = value;
+            if (key == "password") password = value;
+        }
+        core::Error error(core::ErrorCode::kInvalidArgument, "invalid token request",
+                          "validation_error");
+        if (grant_type && *grant_type != "password") {
+            error.WithField("grant_type", "must be \"password\"");
+        }
+        if (!username) error.WithField("username", "is required");
+        if (!password) error.WithField("password", "is required");
+        if (!error.field_errors().empty()) throw error;
+        co_return std::pair{*username, *password};
+    }
+    const auto object = co_await ReadJsonObject(context, request);
+    JsonFields fields(object);
+    auto username = fields.String("username", true);
+    auto password = fields.String("password", true);
+    fields.Finish();
+    co_return std::pair{*username, *password};
+}
+
+}  // namespace
+
+void AddUserRoutes(http::Router& router, ApiContext& context) {
+    router.Add("POST", "/api/v1/auth/register", [&context](Request& request) -> Task<Response> {
+        const auto object = co_await ReadJsonObject(context, request);
+        JsonFields fields(object);
+        service::Registration registration;
+        registration.email = fields.String("email", true).value_or("");
+        registration.password = fields.String("password", true).value_or("");
+        registration.full_name = fields.String("full_name");
+        fields.Finish();
+        auto users = context.users;
+        auto create = [users, registration] { return users->Register(registration); };
+        const core::User user = co_await context.pool.Run(create);
+        co_return JsonResponse(201, UserJson(user));
+    });
+
+    router.Add("POST", "/api/v1/auth/token", [&context](Request& request) -> Task<Response> {
+        auto [username, password] = co_await ReadCredentials(context, request);
+        auto users = context.users;
+        std::string address = request.remote_address();
+        auto login = [users, username, password, address] {
+            return users->Login(username, password, address);
+        };
+        const service::IssuedToken token = co_await context.pool.Run(login);
+        auto response = JsonResponse(200, boost::json::object{{"access_token", token.access_token},
+                                                              {"token_type", "bearer"},
+                                                              {"expires_in", token.expires_in}});
+        response.headers.Set("Cache-Control", "no-store");
+        co_return response;
+    });
+
+    router.Add("GET", "/api/v1/users/me", [&context](Request& request) -> Task<Response> {
+        const core::User me = co_await Authenticate(context, request);
+        co_return JsonResponse(200, UserJson(me));
+    });
+
+    router.Add("PATCH", "/api/v1/users/me", [&context](Request& request) -> Task<Response> {
+        const core::User me = co_await Authenticate(context, request);
+        const auto object = co_await ReadJsonObject(context, request);
+        JsonFields fields(object);
+        service::SelfUpdate update;
+        update.full_name = fields.NullableString("full_name");
+        update.password = fields.String("password");
+        update.current_password = fields.String("current_password");
+        fields.Finish();
+        auto users = context.users;
+        auto apply = [users, me, update] { return users->UpdateSelf(me, update); };
+        const core::User updated = co_await context.pool.Run(apply);
+        co_return JsonResponse(200, UserJson(updated));
+    });
+
+    router.Add("GET", "/api/v1/users", [&context](Request& request) -> Task<Response> {
+        const core::User me = co_await Authenticate(context, request);
+        const Paging paging = ReadPaging(request);
+        auto users = context.users;
+        auto list = [users, me, paging] { return users->List(me, paging.skip, paging.limit); };
+        const auto page = co_await context.pool.Run(list);
+        co_return JsonResponse(200, UserPage(page));
+    });
+
+    router.Add("PATCH", "/api/v1/users/{id:int}", [&context](Request& request) -> Task<Response> {
+        const core::User me = co_await Authenticate(context, request);
+        const std::int64_t id = IdParam(request);
+        const auto object = co_await ReadJsonObject(context, request);
+        JsonFields fields(object);
+        service::AdminUpdate update;
+        update.is_active = fields.Bool("is_active");
+        update.is_superuser = fields.Bool("is_superuser");
+        fields.Finish();
+        auto users = context.users;
+        auto apply = [users, me, id, update] { return users->Administer(me, id, update); };
+        const core::User updated = co_await context.pool.Run(apply);
+        co_return JsonResponse(200, UserJson(updated));
+    });
+}
+
+}  // namespace cerulean::api

@@ -1,0 +1,227 @@
+#include "service/user_service.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+
+namespace cerulean::service {
+namespace {
+
+core::Error InvalidCredentials() {
+    return core::Error(core::ErrorCode::kUnauthenticated, "incorrect email or password",
+                       "invalid_credentials");
+}
+
+core::Error InvalidToken() {
+    return core::Error(core::ErrorCode::kUnauthenticated,
+                       "the access token is missing, malformed, expired or revoked",
+                       "invalid_token");
+}
+
+core::Error Inactive() {
+    return core::Error(core::ErrorCode::kPermissionDenied, "this account is deactivated",
+                       "inactive_user");
+}
+
+void RequireSuperuser(const core::User& actor) {
+    if (!actor.is_superuser) {
+        throw core::Error(core::ErrorCode::kPermissionDenied, "only a superuser may do this",
+                          "not_superuser");
+    }
+}
+
+}  // namespace
+
+std::size_t Utf8Length(std::string_view text) noexcept {
+    return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+        return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    }));
+}
+
+std::optional<std::string> NormalizeEmail(std::string_view email) {
+    while (!email.empty() && email.front() == ' ') email.remove_prefix(1);
+    while (!email.empty() && email.back() == ' ') email.remove_suffix(1);
+    if (email.size() < 3 || email.size() > 254) return std::nullopt;
+    const auto at = email.find('@');
+    if (at == std::string_view::npos || at == 0 ||
+        email.find('@', at + 1) != std::string_view::npos) {
+        return std::nullopt;
+    }
+    const std::string_view domain = email.substr(at + 1);
+    if (at > 64 || domain.size() < 3 || domain.find('.') == std::string_view::npos ||
+        domain.front() == '.' || domain.back() == '.' ||
+        domain.find("..") != std::string_view::npos) {
+        return std::nullopt;
+    }
+    std::string out;
+    for (const char c : email) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u <= 0x20 || u == 0x7f || c == '<' || c == '>' || c == ',' || c == ';' || c == '"') {
+            return std::nullopt;
+        }
+        out.push_back(static_cast<char>(u < 0x80 ? std::tolower(u) : u));
+    }
+    return out;
+}
+
+UserService::UserService(std::shared_ptr<store::Database> db,
+                         std::shared_ptr<const crypto::PasswordHasher> hasher,
+                         std::shared_ptr<const crypto::TokenSigner> signer,
+                         UserServiceOptions options)
+    : db_(db),
+      users_(db),
+      failures_(db),
+      hasher_(std::move(hasher)),
+      signer_(std::move(signer)),
+      options_(options) {}
+
+core::User UserService::Register(Registration registration, bool from_cli) {
+    if (!options_.allow_signup && !from_cli) {
+        throw core::Error(core::ErrorCode::kPermissionDenied, "registration is disabled here",
+                          "signup_disabled");
+    }
+    core::Error invalid(core::ErrorCode::kInvalidArgument, "the registration is invalid",
+                        "validation_error");
+    const auto email = NormalizeEmail(registration.email);
+    if (!email) invalid.WithField("email", "is not a valid email address");
+    if (Utf8Length(registration.password) < options_.min_password_chars) {
+        invalid.WithField(
+            "password",
+            "must be at least " + std::to_string(options_.min_password_chars) + " characters");
+    } else if (registration.password.size() > 4096) {
+        invalid.WithField("password", "must be at most 4096 bytes");
+    }
+    if (registration.full_name && Utf8Length(*registration.full_name) > 200) {
+        invalid.WithField("full_name", "must be at most 200 characters");
+    }
+    if (!invalid.field_errors().empty()) throw invalid;
+    core::User user;
+    user.email = *email;
+    user.full_name = registration.full_name;
+    user.password_hash = hasher_->Hash(registration.password);
+    user.is_superuser = registration.is_superuser;
+    return users_.Create(std::move(user));
+}
+
+void UserService::CheckThrottle(const std::string& email_subject,
+                                const std::string& address_subject) {
+    const core::UnixMillis now = core::NowMillis();
+    const core::UnixMillis window_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(options_.failure_window).count();
+    for (const auto* subject : {&email_subject, &address_subject}) {
+        const auto window = failures_.Count(*subject, now - window_ms);
+        if (window.failures >= options_.max_failures) {
+            const auto wait_ms = std::max<core::UnixMillis>(1000, window.oldest + window_ms - now);
+            core::Error error(core::ErrorCode::kRateLimited,
+                              "too many failed sign-ins: try again later", "too_many_attempts");
+            error.WithRetryAfter(static_cast<int>((wait_ms + 999) / 1000));
+            throw error;
+        }
+    }
+}
+
+IssuedToken UserService::Login(const std::string& email, const std::string& password,
+                               const std::string& client_address) {
+    const std::string normalized = NormalizeEmail(email).value_or(email);
+    const std::string email_subject = "email:" + normalized;
+    const std::string address_subject = "ip:" + client_address;
+    CheckThrottle(email_subject, address_subject);
+    const auto user = users_.FindByEmail(normalized);
+    bool ok = false;
+    if (user) {
+        ok = hasher_->Verify(user->password_hash, password);
+    } else {
+        hasher_->DummyVerify(password);  // same cost as a wrong password: no email probing
+    }
+    const core::UnixMillis now = core::NowMillis();
+    if (!ok) {
+        const core::UnixMillis window_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(options_.failure_window).count();
+        failures_.Record({email_subject, address_subject}, now, now - window_ms);
+        core::log::Info("auth.login_failed", {{"subject", address_subject}});
+        throw InvalidCredentials();
+    }
+    if (!user->is_active) throw Inactive();
+    failures_.Clear(email_subject);
+    if (hasher_->NeedsRehash(user->password_hash)) {
+        store::UserUpdate rehash;
+        rehash.password_hash = hasher_->Hash(password);
+        rehash.rehash_only = true;  // not a password change: earlier tokens stay valid
+        users_.Update(user->id, rehash);
+    }
+    const auto claims = crypto::TokenClaims::Make(std::to_string(user->id), user->token_version,
+                                                  now, options_.token_ttl_seconds);
+    return {signer_->Issue(claims), options_.token_ttl_seconds};
+}
+
+core::User UserService::Authenticate(std::string_view token) {
+    const auto claims = signer_->Verify(token, core::NowMillis());
+    if (!claims) throw InvalidToken();
+    std::int64_t id = 0;
+    const auto [ptr, ec] =
+        std::from_chars(claims->sub.data(), claims->sub.data() + claims->sub.size(), id);
+    if (ec != std::errc{} || ptr != claims->sub.data() + claims->sub.size()) throw InvalidToken();
+    const auto user = users_.FindById(id);
+    if (!user || user->token_version != claims->ver) throw InvalidToken();
+    if (!user->is_active) throw Inactive();
+    return *user;
+}
+
+core::User UserService::UpdateSelf(const core::User& me, const SelfUpdate& update) {
+    store::UserUpdate change;
+    if (update.full_name) {
+        if (*update.full_name && Utf8Length(**update.full_name) > 200) {
+            throw core::Error(core::ErrorCode::kInvalidArgument, "full_name is too long",
+                              "validation_error")
+                .WithField("full_name", "must be at most 200 characters");
+        }
+        change.full_name = *update.full_name;
+    }
+    if (update.password) {
+        if (!update.current_password) {
+            throw core::Error(core::ErrorCode::kInvalidArgument,
+                              "current_password is required to change the password",
+                              "validation_error")
+                .WithField("current_password", "is required when password is given");
+        }
+        if (Utf8Length(*update.password) < options_.min_password_chars ||
+            update.password->size() > 4096) {
+            throw core::Error(core::ErrorCode::kInvalidArgument, "the new password is invalid",
+                              "validation_error")
+                .WithField("password", "must be at least " +
+                                           std::to_string(options_.min_password_chars) +
+                                           " characters");
+        }
+        if (!hasher_->Verify(me.password_hash, *update.current_password)) {
+            throw core::Error(core::ErrorCode::kPermissionDenied, "the current password is wrong",
+                              "wrong_password");
+        }
+        change.password_hash = hasher_->Hash(*update.password);
+    }
+    auto updated = users_.Update(me.id, change);
+    if (!updated) throw InvalidToken();
+    return *updated;
+}
+
+store::Page<core::User> UserService::List(const core::User& actor, std::int64_t skip,
+                                          std::int64_t limit) {
+    RequireSuperuser(actor);
+    return users_.List(skip, limit);
+}
+
+core::User UserService::Administer(const core::User& actor, std::int64_t id,
+                                   const AdminUpdate& update) {
+    RequireSuperuser(actor);
+    store::UserUpdate change;
+    change.is_active = update.is_active;
+    change.is_superuser = update.is_superuser;
+    auto updated = users_.Update(id, change);
+    if (!updated) {
+        throw core::Error(core::ErrorCode::kNotFound, "no such user", "user_not_found");
+    }
+    return *updated;
+}
+
+}  // namespace cerulean::service

@@ -1,0 +1,107 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/user.hpp"
+#include "crypto/password_hasher.hpp"
+#include "crypto/token_signer.hpp"
+#include "store/database.hpp"
+#include "store/login_failure_repository.hpp"
+#include "store/user_repository.hpp"
+
+namespace cerulean::service {
+
+/// Sign-in and account rules.
+struct UserServiceOptions {
+    int token_ttl_seconds = 3600;  ///< lifetime of issued access tokens
+    bool allow_signup = true;      ///< open registration
+    int max_failures = 10;         ///< failed sign-ins per email or address before throttling
+    std::chrono::seconds failure_window{15 * 60};  ///< the window those failures count in
+    std::size_t min_password_chars = 8;            ///< shortest password, in characters
+};
+
+/// A freshly issued access token.
+struct IssuedToken {
+    std::string access_token;  ///< the JWT
+    int expires_in = 0;        ///< seconds until it expires
+};
+
+/// What registration takes.
+struct Registration {
+    std::string email;                     ///< the sign-in name
+    std::string password;                  ///< the password, at least 8 characters
+    std::optional<std::string> full_name;  ///< display name
+    bool is_superuser = false;             ///< only from the command line
+};
+
+/// A user's change of their own account.
+struct SelfUpdate {
+    std::optional<std::optional<std::string>> full_name;  ///< set or clear the display name
+    std::optional<std::string> password;                  ///< new password
+    std::optional<std::string> current_password;          ///< required with `password`
+};
+
+/// A superuser's change of another account.
+struct AdminUpdate {
+    std::optional<bool> is_active;     ///< (de)activate; deactivation revokes tokens
+    std::optional<bool> is_superuser;  ///< grant or revoke superuser
+};
+
+/// Users, passwords, tokens and sign-in throttling. Every call blocks (database, Argon2id):
+/// run it on the blocking pool.
+class UserService {
+ public:
+    /// A service over `db`, hashing with `hasher` and signing with `signer`.
+    UserService(std::shared_ptr<store::Database> db,
+                std::shared_ptr<const crypto::PasswordHasher> hasher,
+                std::shared_ptr<const crypto::TokenSigner> signer, UserServiceOptions options);
+
+    /// Creates an account. Throws core::Error: kPermissionDenied "signup_disabled" (unless
+    /// `from_cli`), kInvalidArgument with fields for a bad email or short password,
+    /// kAlreadyExists "email_taken".
+    core::User Register(Registration registration, bool from_cli = false);
+
+    /// Checks a password and issues a token. The answer for an unknown email and a wrong
+    /// password is the same 401 "invalid_credentials" and takes about as long; after
+    /// `max_failures` failures of the email or of `client_address` in the window, 429
+    /// "too_many_attempts" with a retry-after.
+    IssuedToken Login(const std::string& email, const std::string& password,
+                      const std::string& client_address);
+
+    /// The user a bearer token belongs to. Throws 401 "invalid_token" for a bad, expired or
+    /// revoked token (password changed, user deactivated), 403 "inactive_user".
+    core::User Authenticate(std::string_view token);
+
+    /// Applies a user's change of their own account.
+    core::User UpdateSelf(const core::User& me, const SelfUpdate& update);
+
+    /// Every user (superusers only: 403 "not_superuser" otherwise).
+    store::Page<core::User> List(const core::User& actor, std::int64_t skip, std::int64_t limit);
+
+    /// A superuser's change of user `id` (404 "user_not_found").
+    core::User Administer(const core::User& actor, std::int64_t id, const AdminUpdate& update);
+
+ private:
+    void CheckThrottle(const std::string& email_subject, const std::string& address_subject);
+
+    std::shared_ptr<store::Database> db_;
+    store::UserRepository users_;
+    store::LoginFailureRepository failures_;
+    std::shared_ptr<const crypto::PasswordHasher> hasher_;
+    std::shared_ptr<const crypto::TokenSigner> signer_;
+    UserServiceOptions options_;
+};
+
+/// Lower-cased, trimmed email when it is plausible (one '@', a dotted domain, no spaces or
+/// control characters, at most 254 bytes); nullopt otherwise.
+std::optional<std::string> NormalizeEmail(std::string_view email);
+
+/// The number of Unicode characters (code points) in UTF-8 text.
+std::size_t Utf8Length(std::string_view text) noexcept;
+
+}  // namespace cerulean::service

@@ -1,0 +1,195 @@
+// Authentication and users (shared/API.md "Authentication"), on SQLite and PostgreSQL.
+
+#include "api/api_fixture.hpp"
+#include "crypto/encoding.hpp"
+
+namespace cerulean::testing {
+namespace {
+
+class UserApiTest : public ApiTest {};
+
+TEST_P(UserApiTest, RegistersAndShowsTheUserWithoutSecrets) {
+    const auto created = Json(
+        "POST", "/api/v1/auth/register",
+        {{"email", "Alice@Example.com"}, {"password", "correct horse"}, {"full_name", "Alice"}});
+    ASSERT_EQ(created.status, 201) << created.body;
+    EXPECT_EQ(created["email"], "alice@example.com");
+    EXPECT_EQ(created["full_name"], "Alice");
+    EXPECT_EQ(created["is_active"], true);
+    EXPECT_EQ(created["is_superuser"], false);
+    EXPECT_TRUE(created["created_at"].is_string());
+    EXPECT_EQ(created.json.as_object().size(), 6U);
+    EXPECT_EQ(created.body.find("correct horse"), std::string::npos);
+    EXPECT_EQ(created.body.find("argon2"), std::string::npos);
+}
+
+TEST_P(UserApiTest, RegistrationValidatesAndRefusesDuplicatesAndUnknownFields) {
+    EXPECT_EQ(
+        Json("POST", "/api/v1/auth/register", {{"email", "a@x.io"}, {"password", "short"}}).status,
+        422);
+    const auto bad_email = Json("POST", "/api/v1/auth/register",
+                                {{"email", "not-an-email"}, {"password", "longenough"}});
+    EXPECT_EQ(bad_email.status, 422);
+    EXPECT_EQ(bad_email["errors"].as_array()[0].as_object().at("field"), "email");
+    const auto unknown = Json("POST", "/api/v1/auth/register",
+                              {{"email", "a@x.io"}, {"password", "longenough"}, {"emial", "x"}});
+    EXPECT_EQ(unknown.status, 422);
+    EXPECT_EQ(unknown["errors"].as_array()[0].as_object().at("field"), "emial");
+    EXPECT_EQ(
+        Json("POST", "/api/v1/auth/register", {{"email", "a@x.io"}, {"password", "longenough"}})
+            .status,
+        201);
+    const auto duplicate =
+        Json("POST", "/api/v1/auth/register", {{"email", "A@X.IO"}, {"password", "longenough"}});
+    EXPECT_EQ(duplicate.status, 409);
+    EXPECT_EQ(duplicate["code"], "email_taken");
+    EXPECT_EQ(Call("POST", "/api/v1/auth/register", "{not json").status, 422);
+}
+
+TEST_P(UserApiTest, IssuesTokensFromFormsAndJson) {
+    SignUp("bob@x.io");
+    const auto form = Call("POST", "/api/v1/auth/token",
+                           "grant_type=password&username=bob%40x.io&password=password123", {},
+                           "application/x-www-form-urlencoded");
+    ASSERT_EQ(form.status, 200) << form.body;
+    EXPECT_EQ(form["token_type"], "bearer");
+    EXPECT_EQ(form["expires_in"], 3600);
+    EXPECT_EQ(form.headers.Get("Cache-Control"), "no-store");
+    const auto json =
+        Json("POST", "/api/v1/auth/token", {{"username", "bob@x.io"}, {"password", "password123"}});
+    ASSERT_EQ(json.status, 200);
+    const std::string token(json["access_token"].as_string());
+    EXPECT_EQ(Call("GET", "/api/v1/users/me", {}, token)["email"], "bob@x.io");
+}
+
+TEST_P(UserApiTest, WrongPasswordAndUnknownEmailAnswerTheSame) {
+    SignUp("carol@x.io");
+    const auto wrong =
+        Json("POST", "/api/v1/auth/token", {{"username", "carol@x.io"}, {"password", "nope-nope"}});
+    const auto unknown = Json("POST", "/api/v1/auth/token",
+                              {{"username", "nobody@x.io"}, {"password", "nope-nope"}});
+    EXPECT_EQ(wrong.status, 401);
+    EXPECT_EQ(unknown.status, 401);
+    EXPECT_EQ(wrong.body, unknown.body);
+    EXPECT_EQ(wrong["code"], "invalid_credentials");
+    EXPECT_EQ(wrong.headers.Get("WWW-Authenticate"), "Bearer");
+}
+
+TEST_P(UserApiTest, ThrottlesAnEmailAfterTenFailures) {
+    SignUp("dave@x.io");
+    for (int i = 0; i < 10; ++i) {
+        remote_address_ = "198.51.100." + std::to_string(i);  // a different address each time
+        EXPECT_EQ(Json("POST", "/api/v1/auth/token",
+                       {{"username", "dave@x.io"}, {"password", "wrong-password"}})
+                      .status,
+                  401);
+    }
+    remote_address_ = "198.51.100.200";
+    const auto throttled = Json("POST", "/api/v1/auth/token",
+                                {{"username", "dave@x.io"}, {"password", "password123"}});
+    EXPECT_EQ(throttled.status, 429);
+    EXPECT_EQ(throttled["code"], "too_many_attempts");
+    const auto retry = throttled.headers.Get("Retry-After");
+    ASSERT_TRUE(retry);
+    EXPECT_GT(std::stoi(std::string(*retry)), 0);
+    EXPECT_LE(std::stoi(std::string(*retry)), 15 * 60);
+}
+
+TEST_P(UserApiTest, ThrottlesAClientAddressAfterTenFailures) {
+    SignUp("erin@x.io");
+    for (int i = 0; i < 10; ++i) {
+        Json("POST", "/api/v1/auth/token",
+             {{"username", "user" + std::to_string(i) + "@x.io"}, {"password", "wrong-password"}});
+    }
+    EXPECT_EQ(
+        Json("POST", "/api/v1/auth/token", {{"username", "erin@x.io"}, {"password", "password123"}})
+            .status,
+        429);
+    remote_address_ = "203.0.113.9";
+    EXPECT_EQ(
+        Json("POST", "/api/v1/auth/token", {{"username", "erin@x.io"}, {"password", "password123"}})
+            .status,
+        200);
+}
+
+TEST_P(UserApiTest, RefusesMissingTamperedForeignAndAlgNoneTokens) {
+    const std::string token = SignUp("frank@x.io");
+    EXPECT_EQ(Call("GET", "/api/v1/users/me").status, 401);
+    EXPECT_EQ(Call("GET", "/api/v1/users/me", {}, "garbage").status, 401);
+    std::string tampered = token;
+    tampered[tampered.size() / 2] = tampered[tampered.size() / 2] == 'A' ? 'B' : 'A';
+    EXPECT_EQ(Call("GET", "/api/v1/users/me", {}, tampered).status, 401);
+    const std::string none =
+        crypto::Base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + "." +
+        crypto::Base64UrlEncode(R"({"sub":"1","ver":0,"iat":1,"exp":9999999999})") + ".";
+    const auto refused = Call("GET", "/api/v1/users/me", {}, none);
+    EXPECT_EQ(refused.status, 401);
+    EXPECT_EQ(refused.headers.Get("WWW-Authenticate"), "Bearer");
+    EXPECT_EQ(refused.headers.Get("Content-Type"), "application/problem+json");
+}
+
+TEST_P(UserApiTest, PasswordChangeNeedsTheCurrentOneAndRevokesEarlierTokens) {
+    const std::string token = SignUp("gina@x.io");
+    EXPECT_EQ(Json("PATCH", "/api/v1/users/me", {{"password", "new-password-1"}}, token).status,
+              422);
+    const auto wrong =
+        Json("PATCH", "/api/v1/users/me",
+             {{"password", "new-password-1"}, {"current_password", "bad-guess"}}, token);
+    EXPECT_EQ(wrong.status, 403);
+    EXPECT_EQ(wrong["code"], "wrong_password");
+    EXPECT_EQ(Json("PATCH", "/api/v1/users/me", {{"full_name", "Gina"}}, token)["full_name"],
+              "Gina");
+    const auto changed =
+        Json("PATCH", "/api/v1/users/me",
+             {{"password", "new-password-1"}, {"current_password", "password123"}}, token);
+    EXPECT_EQ(changed.status, 200) << changed.body;
+    EXPECT_EQ(Call("GET", "/api/v1/users/me", {}, token).status, 401);
+    EXPECT_EQ(Call("GET", "/api/v1/users/me", {}, Login("gina@x.io", "new-password-1")).status,
+              200);
+}
+
+TEST_P(UserApiTest, SuperusersListAndDeactivateUsers) {
+    const std::string admin = SignUp("admin@x.io");
+    const std::string user = SignUp("henry@x.io");
+    EXPECT_EQ(Call("GET", "/api/v1/users", {}, admin).status, 403);  // not yet a superuser
+    store::UserRepository users(db_);
+    store::UserUpdate promote;
+    promote.is_superuser = true;
+    users.Update(users.FindByEmail("admin@x.io")->id, promote);
+    const auto list = Call("GET", "/api/v1/users?skip=0&limit=10", {}, admin);
+    ASSERT_EQ(list.status, 200);
+    EXPECT_EQ(list["total"], 2);
+    EXPECT_EQ(Call("GET", "/api/v1/users", {}, user).status, 403);
+    const auto henry = users.FindByEmail("henry@x.io")->id;
+    const std::string path = "/api/v1/users/" + std::to_string(henry);
+    EXPECT_EQ(Json("PATCH", path, {{"is_active", false}}, user).status, 403);
+    const auto off = Json("PATCH", path, {{"is_active", false}}, admin);
+    EXPECT_EQ(off.status, 200);
+    EXPECT_EQ(off["is_active"], false);
+    EXPECT_EQ(Call("GET", "/api/v1/users/me", {}, user).status, 401);  // revoked
+    const auto login = Json("POST", "/api/v1/auth/token",
+                            {{"username", "henry@x.io"}, {"password", "password123"}});
+    EXPECT_EQ(login.status, 403);
+    EXPECT_EQ(login["code"], "inactive_user");
+    EXPECT_EQ(Json("PATCH", "/api/v1/users/99999", {{"is_active", true}}, admin).status, 404);
+    EXPECT_EQ(Call("GET", "/api/v1/users?limit=0", {}, admin).status, 422);
+    EXPECT_EQ(Call("GET", "/api/v1/users?limit=1001", {}, admin).status, 422);
+    EXPECT_EQ(Call("GET", "/api/v1/users?skip=-1", {}, admin).status, 422);
+}
+
+class ClosedSignupTest : public ApiTest {
+    void Configure(api::AppOptions& options) override { options.users.allow_signup = false; }
+};
+
+TEST_P(ClosedSignupTest, RefusesRegistration) {
+    const auto refused =
+        Json("POST", "/api/v1/auth/register", {{"email", "a@x.io"}, {"password", "longenough"}});
+    EXPECT_EQ(refused.status, 403);
+    EXPECT_EQ(refused["code"], "signup_disabled");
+}
+
+CERULEAN_ON_BOTH_DATABASES(UserApiTest);
+CERULEAN_ON_BOTH_DATABASES(ClosedSignupTest);
+
+}  // namespace
+}  // namespace cerulean::testing
