@@ -17,8 +17,9 @@ namespace cerulean::api {
 
 /// What route handlers share: the blocking pool their service calls run on, and the services.
 struct ApiContext {
-    http::BlockingPool& pool;                                 ///< for blocking service calls
-    std::shared_ptr<service::UserService> users;              ///< accounts and tokens
+    http::BlockingPool& pool;                     ///< for database work (short, CPU-bound)
+    http::BlockingPool& storage_pool;             ///< for calls to Azure (they wait on the network)
+    std::shared_ptr<service::UserService> users;  ///< accounts and tokens
     std::shared_ptr<service::ConnectionService> connections;  ///< storage connections
     std::size_t json_body_limit = 1024 * 1024;                ///< largest JSON body
 };

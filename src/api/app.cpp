@@ -49,12 +49,13 @@ std::shared_ptr<service::ConnectionService> MakeConnections(const AppOptions& op
 
 }  // namespace
 
-App::App(AppOptions options, std::shared_ptr<store::Database> db, http::BlockingPool& pool)
+App::App(AppOptions options, std::shared_ptr<store::Database> db, http::BlockingPool& pool,
+         http::BlockingPool* storage_pool)
     : options_(std::move(options)),
       db_(std::move(db)),
       pool_(pool),
-      context_{pool_, MakeUsers(options_, db_), MakeConnections(options_, db_),
-               options_.json_body_limit},
+      context_{pool_, storage_pool != nullptr ? *storage_pool : pool_, MakeUsers(options_, db_),
+               MakeConnections(options_, db_), options_.json_body_limit},
       static_files_(options_.web_root) {
     AddHealthRoutes();
     AddUserRoutes(router_, context_);

@@ -31,8 +31,10 @@ struct AppOptions {
 /// The whole HTTP API: routes, error mapping to problem details, and the web UI's files.
 class App {
  public:
-    /// An API over `db`, running blocking work on `pool`.
-    App(AppOptions options, std::shared_ptr<store::Database> db, http::BlockingPool& pool);
+    /// An API over `db`, running database work on `pool` and calls to Azure (which block for
+    /// as long as the service takes) on `storage_pool` (`pool` when null).
+    App(AppOptions options, std::shared_ptr<store::Database> db, http::BlockingPool& pool,
+        http::BlockingPool* storage_pool = nullptr);
 
     /// Answers one request: the matching route, 405 for a known path with another method,
     /// the web UI's files for other GET requests, 404 otherwise. Never throws.

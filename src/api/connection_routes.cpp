@@ -113,7 +113,7 @@ void AddConnectionRoutes(http::Router& router, ApiContext& context) {
         auto connections = context.connections;
         const std::int64_t user_id = me.id;
         auto test = [connections, user_id, id] { return connections->Test(user_id, id); };
-        const service::ConnectionTestResult result = co_await context.pool.Run(test);
+        const service::ConnectionTestResult result = co_await context.storage_pool.Run(test);
         if (result.ok) {
             co_return JsonResponse(
                 200, boost::json::object{{"ok", true}, {"latency_ms", result.latency_ms}});

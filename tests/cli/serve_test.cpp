@@ -43,6 +43,36 @@ std::string HttpGet(int port, const std::string& path) {
     return response;
 }
 
+// One request on a fresh connection: the raw response.
+std::string HttpCall(int port, const std::string& method, const std::string& path,
+                     const std::string& body = {}, const std::string& headers = {}) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    std::string response;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+        const std::string request =
+            method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n" +
+            headers + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+        ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+        char chunk[4096];
+        ssize_t n = 0;
+        while ((n = ::recv(fd, chunk, sizeof chunk, 0)) > 0) response.append(chunk, n);
+    }
+    ::close(fd);
+    return response;
+}
+
+// The value of "key":"value" in a JSON body (enough for tokens).
+std::string JsonString(const std::string& response, const std::string& key) {
+    const auto at = response.find("\"" + key + "\":\"");
+    if (at == std::string::npos) return {};
+    const auto start = at + key.size() + 4;
+    return response.substr(start, response.find('"', start) - start);
+}
+
 class ServeTest : public ::testing::Test {
  protected:
     // Runs `cerulean ARGS…` in the temp dir with `env`, to completion.
@@ -67,9 +97,12 @@ class ServeTest : public ::testing::Test {
         options.working_directory = dir_.path();
         server_ = std::make_unique<ChildProcess>(std::vector<std::string>{CERULEAN_BINARY, "serve"},
                                                  log_, options);
-        if (!WaitForTcp(port, 30s)) {
-            ADD_FAILURE() << "server did not listen:\n" << server_->LogTail();
+        // Up to 30 s, but no longer than the server lives.
+        bool listening = false;
+        for (int i = 0; i < 300 && !listening && server_->Running(); ++i) {
+            listening = WaitForTcp(port, 100ms);
         }
+        if (!listening) ADD_FAILURE() << "server did not listen:\n" << server_->LogTail();
         return port;
     }
 
@@ -145,6 +178,78 @@ TEST_F(ServeTest, UnreachablePostgresFailsWithoutLeakingThePassword) {
     const std::string log = Log();
     EXPECT_NE(log.find("cannot open database"), std::string::npos) << log;
     EXPECT_EQ(log.find("hunter2secret"), std::string::npos) << log;
+}
+
+TEST_F(ServeTest, UserCreateMakesASuperuserEvenWithSignupClosed) {
+    const std::string command =
+        std::string("printf 'first-password\\n' | ") + CERULEAN_BINARY +
+        " user create --email Root@Example.com --password-stdin --superuser";
+    ChildProcessOptions options;
+    options.working_directory = dir_.path();
+    options.environment = {{"CERULEAN_ALLOW_SIGNUP", "false"}};
+    ASSERT_EQ(RunCommand({"/bin/sh", "-c", command}, log_, options, 60s), 0) << Log();
+    EXPECT_NE(Log().find("created superuser root@example.com"), std::string::npos);
+    EXPECT_EQ(Log().find("first-password"), std::string::npos);
+    const int port = Serve({{"CERULEAN_ALLOW_SIGNUP", "false"}});
+    const std::string token =
+        JsonString(HttpCall(port, "POST", "/api/v1/auth/token",
+                            "username=root%40example.com&password=first-password",
+                            "Content-Type: application/x-www-form-urlencoded\r\n"),
+                   "access_token");
+    ASSERT_FALSE(token.empty()) << server_->LogTail();
+    const std::string users =
+        HttpCall(port, "GET", "/api/v1/users", {}, "Authorization: Bearer " + token + "\r\n");
+    EXPECT_EQ(users.rfind("HTTP/1.1 200", 0), 0U) << users;
+    const std::string signup = HttpCall(port, "POST", "/api/v1/auth/register",
+                                        R"({"email":"x@y.io","password":"longenough"})",
+                                        "Content-Type: application/json\r\n");
+    EXPECT_NE(signup.find("signup_disabled"), std::string::npos) << signup;
+    EXPECT_EQ(server_->Stop(SIGTERM, 15s), 0) << Log();
+    // A bad email is one readable line naming the field.
+    const std::string bad = std::string("printf 'pw-long-enough\\n' | ") + CERULEAN_BINARY +
+                            " user create --email nonsense --password-stdin";
+    EXPECT_EQ(RunCommand({"/bin/sh", "-c", bad}, log_, options, 60s), 1);
+    EXPECT_NE(Log().find("email"), std::string::npos) << Log();
+}
+
+TEST_F(ServeTest, KeyRotationLetsTheOldKeyGo) {
+    auto& azurite = SharedAzurite();
+    const std::string old_key = "old:" + std::string(43, 'A') + "=";
+    const std::string new_key = "new:" + std::string(43, 'B') + "=";
+    int port =
+        Serve({{"CERULEAN_MASTER_KEYS", old_key}, {"CERULEAN_ALLOW_LOOPBACK_ENDPOINTS", "true"}});
+    HttpCall(port, "POST", "/api/v1/auth/register",
+             R"({"email":"k@x.io","password":"password123"})",
+             "Content-Type: application/json\r\n");
+    const std::string token =
+        JsonString(HttpCall(port, "POST", "/api/v1/auth/token",
+                            R"({"username":"k@x.io","password":"password123"})",
+                            "Content-Type: application/json\r\n"),
+                   "access_token");
+    const std::string auth =
+        "Authorization: Bearer " + token + "\r\nContent-Type: application/json\r\n";
+    const std::string created = HttpCall(
+        port, "POST", "/api/v1/azure_blob/connections",
+        R"({"name":"emu","auth_type":"connection_string","credentials":{"connection_string":")" +
+            azurite.connection_string() + R"("}})",
+        auth);
+    ASSERT_NE(created.find("HTTP/1.1 201"), std::string::npos) << created;
+    ASSERT_EQ(server_->Stop(SIGTERM, 15s), 0) << Log();
+
+    EXPECT_EQ(Run({"keys", "rotate"}, {{"CERULEAN_MASTER_KEYS", new_key + "," + old_key}}), 0)
+        << Log();
+    EXPECT_NE(Log().find("re-encrypted 1 credential"), std::string::npos) << Log();
+    EXPECT_EQ(Run({"keys", "rotate"}, {{"CERULEAN_MASTER_KEYS", new_key + "," + old_key}}), 0);
+    EXPECT_NE(Log().find("re-encrypted 0 credential(s) under key 'new'; 1 already were"),
+              std::string::npos)
+        << Log();
+
+    port =
+        Serve({{"CERULEAN_MASTER_KEYS", new_key}, {"CERULEAN_ALLOW_LOOPBACK_ENDPOINTS", "true"}});
+    const std::string tested =
+        HttpCall(port, "POST", "/api/v1/azure_blob/connections/1/test", {}, auth);
+    EXPECT_NE(tested.find("\"ok\":true"), std::string::npos) << tested;
+    EXPECT_EQ(server_->Stop(SIGTERM, 15s), 0) << Log();
 }
 
 TEST_F(ServeTest, UnknownCommandPrintsHelpAndExits2) {
