@@ -24,7 +24,7 @@ std::optional<std::int64_t> ParseInt(std::string_view text) {
 
 }  // namespace
 
-http::Task<core::User> Authenticate(ApiContext& context, const http::Request& request) {
+std::string BearerToken(const http::Request& request) {
     const auto header = request.headers().Get("Authorization");
     if (!header || header->size() < 8 || !http::EqualsIgnoreCase(header->substr(0, 7), "bearer ")) {
         throw Unauthenticated();
@@ -32,6 +32,11 @@ http::Task<core::User> Authenticate(ApiContext& context, const http::Request& re
     std::string token(header->substr(7));
     while (!token.empty() && token.front() == ' ') token.erase(0, 1);
     if (token.empty()) throw Unauthenticated();
+    return token;
+}
+
+http::Task<core::User> Authenticate(ApiContext& context, const http::Request& request) {
+    const std::string token = BearerToken(request);
     auto users = context.users;
     auto check = [users, token] { return users->Authenticate(token); };
     co_return co_await context.pool.Run(check);

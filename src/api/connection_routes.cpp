@@ -52,14 +52,12 @@ void AddConnectionRoutes(http::Router& router, ApiContext& context) {
     });
 
     router.Add("GET", Path(""), [&context](Request& request) -> Task<Response> {
-        const core::User me = co_await Authenticate(context, request);
-        const Paging paging = ReadPaging(request);
         auto connections = context.connections;
-        const std::int64_t user_id = me.id;
-        auto list = [connections, user_id, paging] {
-            return connections->List(user_id, paging.skip, paging.limit);
+        auto list = [connections, &request](const core::User& me) {
+            const Paging paging = ReadPaging(request);
+            return connections->List(me.id, paging.skip, paging.limit);
         };
-        const auto page = co_await context.pool.Run(list);
+        const auto page = co_await AsUser(context, request, list);
         boost::json::array items;
         for (const auto& c : page.items) items.push_back(ConnectionJson(c));
         co_return JsonResponse(
@@ -67,12 +65,11 @@ void AddConnectionRoutes(http::Router& router, ApiContext& context) {
     });
 
     router.Add("GET", Path("/{id:int}"), [&context](Request& request) -> Task<Response> {
-        const core::User me = co_await Authenticate(context, request);
-        const std::int64_t id = IdParam(request);
         auto connections = context.connections;
-        const std::int64_t user_id = me.id;
-        auto get = [connections, user_id, id] { return connections->Get(user_id, id); };
-        const core::Connection c = co_await context.pool.Run(get);
+        auto get = [connections, &request](const core::User& me) {
+            return connections->Get(me.id, IdParam(request));
+        };
+        const core::Connection c = co_await AsUser(context, request, get);
         co_return JsonResponse(200, ConnectionJson(c));
     });
 

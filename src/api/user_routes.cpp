@@ -85,7 +85,8 @@ void AddUserRoutes(http::Router& router, ApiContext& context) {
     });
 
     router.Add("GET", "/api/v1/users/me", [&context](Request& request) -> Task<Response> {
-        const core::User me = co_await Authenticate(context, request);
+        auto self = [](const core::User& me) { return me; };
+        const core::User me = co_await AsUser(context, request, self);
         co_return JsonResponse(200, UserJson(me));
     });
 
