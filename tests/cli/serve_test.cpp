@@ -250,6 +250,12 @@ TEST_F(ServeTest, KeyRotationLetsTheOldKeyGo) {
         HttpCall(port, "POST", "/api/v1/azure_blob/connections/1/test", {}, auth);
     EXPECT_NE(tested.find("\"ok\":true"), std::string::npos) << tested;
     EXPECT_EQ(server_->Stop(SIGTERM, 15s), 0) << Log();
+    // Nothing secret reached the logs: not the account key, the master keys or the token.
+    const std::string log = Log();
+    EXPECT_EQ(log.find(std::string(AzuriteServer::kAccountKey)), std::string::npos);
+    EXPECT_EQ(log.find(std::string(43, 'A')), std::string::npos);
+    EXPECT_EQ(log.find(std::string(43, 'B')), std::string::npos);
+    EXPECT_EQ(log.find(token), std::string::npos);
 }
 
 TEST_F(ServeTest, UnknownCommandPrintsHelpAndExits2) {
