@@ -27,6 +27,54 @@ std::int64_t DaysFromCivil(std::int64_t y, unsigned m, unsigned d) {
     return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
+// The civil date of a day count since the epoch (Howard Hinnant's civil_from_days): list
+// responses format two timestamps per item, and strftime's locale and time-zone work showed
+// in profiles.
+struct Civil {
+    std::int64_t year;
+    unsigned month;
+    unsigned day;
+};
+
+Civil CivilFromDays(std::int64_t z) {
+    z += 719468;
+    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const auto doe = static_cast<unsigned>(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+    const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+    return {y + (m <= 2 ? 1 : 0), m, d};
+}
+
+void PutDigits(char* out, unsigned value, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+        out[i] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    }
+}
+
+// "YYYY-MM-DDTHH:MM:SS" into `out` (19 characters) for years 0..9999.
+void PutDateTime(char* out, UnixMillis t) {
+    const std::int64_t secs = t >= 0 ? t / 1000 : (t - 999) / 1000;
+    const std::int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+    const auto rem = static_cast<unsigned>(secs - days * 86400);
+    const Civil c = CivilFromDays(days);
+    PutDigits(out, static_cast<unsigned>(c.year), 4);
+    out[4] = '-';
+    PutDigits(out + 5, c.month, 2);
+    out[7] = '-';
+    PutDigits(out + 8, c.day, 2);
+    out[10] = 'T';
+    PutDigits(out + 11, rem / 3600, 2);
+    out[13] = ':';
+    PutDigits(out + 14, rem / 60 % 60, 2);
+    out[16] = ':';
+    PutDigits(out + 17, rem % 60, 2);
+}
+
 bool ReadInt(std::string_view text, std::size_t pos, std::size_t len, int& out) {
     if (pos + len > text.size()) return false;
     for (std::size_t i = pos; i < pos + len; ++i) {
@@ -52,19 +100,17 @@ UnixMillis NowMillis() noexcept {
 }
 
 std::string FormatRfc3339(UnixMillis t) {
-    std::tm tm = ToUtc(t);
-    std::array<char, 32> buf{};
-    std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf.data();
+    std::string out(20, 'Z');
+    PutDateTime(out.data(), t);
+    return out;
 }
 
 std::string FormatRfc3339Millis(UnixMillis t) {
-    std::tm tm = ToUtc(t);
-    std::array<char, 40> buf{};
-    std::size_t n = std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%S", &tm);
-    const auto ms = static_cast<int>(((t % 1000) + 1000) % 1000);
-    std::snprintf(buf.data() + n, buf.size() - n, ".%03dZ", ms);
-    return buf.data();
+    std::string out(24, 'Z');
+    PutDateTime(out.data(), t);
+    out[19] = '.';
+    PutDigits(out.data() + 20, static_cast<unsigned>(((t % 1000) + 1000) % 1000), 3);
+    return out;
 }
 
 std::string FormatHttpDate(UnixMillis t) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
+
 namespace cerulean::core {
 namespace {
 
@@ -9,6 +11,21 @@ TEST(Clock, FormatsRfc3339InUtc) {
     EXPECT_EQ(FormatRfc3339(0), "1970-01-01T00:00:00Z");
     EXPECT_EQ(FormatRfc3339(1795663658000), "2026-11-26T03:27:38Z");
     EXPECT_EQ(FormatRfc3339Millis(1795663658123), "2026-11-26T03:27:38.123Z");
+}
+
+TEST(Clock, FormatsEveryDayLikeTheCLibrary) {
+    // Every day from 1900 to 2200 at a varying time of day, against gmtime_r + strftime.
+    for (std::int64_t day = -25567; day < 84000; day += 1) {
+        const std::int64_t second_of_day = ((day * 7919) % 86400 + 86400) % 86400;
+        const UnixMillis t = (day * 86400 + second_of_day) * 1000 + ((day % 1000) + 1000) % 1000;
+        const auto secs = static_cast<std::time_t>(day * 86400 + second_of_day);
+        std::tm tm{};
+        gmtime_r(&secs, &tm);
+        char expected[32];
+        std::strftime(expected, sizeof expected, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        ASSERT_EQ(FormatRfc3339(t), expected) << day;
+        ASSERT_EQ(ParseRfc3339(FormatRfc3339Millis(t)), t) << day;
+    }
 }
 
 TEST(Clock, ParsesRfc3339WithOffsetsAndFractions) {
