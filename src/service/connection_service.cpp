@@ -328,29 +328,19 @@ store::Page<core::Connection> ConnectionService::List(std::int64_t user_id, std:
 
 core::Connection ConnectionService::Replace(std::int64_t user_id, std::int64_t id,
                                             const ConnectionFields& fields) {
-    const auto current = Get(user_id, id);
-    auto resolved = Resolve(current, fields, true);
-    store::ConnectionUpdate update;
-    const auto& c = resolved.connection;
-    update.name = c.name;
-    update.account_name = c.account_name;
-    update.auth_type = c.auth_type;
-    update.endpoint = c.endpoint;
-    update.container_name = c.container_name;
-    update.is_active = c.is_active;
-    update.sync_preferences = c.sync_preferences;
-    update.credentials = resolved.credentials;
-    auto updated = repo_.Update(user_id, id, update);
-    if (!updated) throw NotFound();
-    return *updated;
+    return Apply(user_id, id, fields, /*full=*/true);
 }
 
 core::Connection ConnectionService::Patch(std::int64_t user_id, std::int64_t id,
                                           const ConnectionFields& fields) {
-    const auto current = Get(user_id, id);
-    auto resolved = Resolve(current, fields, false);
-    store::ConnectionUpdate update;
+    return Apply(user_id, id, fields, /*full=*/false);
+}
+
+core::Connection ConnectionService::Apply(std::int64_t user_id, std::int64_t id,
+                                          const ConnectionFields& fields, bool full) {
+    auto resolved = Resolve(Get(user_id, id), fields, full);
     const auto& c = resolved.connection;
+    store::ConnectionUpdate update;
     update.name = c.name;
     update.account_name = c.account_name;
     update.auth_type = c.auth_type;

@@ -75,6 +75,8 @@ class ConnectionService {
  private:
     struct Resolved;
     Resolved Resolve(const core::Connection& base, const ConnectionFields& fields, bool full) const;
+    core::Connection Apply(std::int64_t user_id, std::int64_t id, const ConnectionFields& fields,
+                           bool full);
     azure::BlobClient MakeClient(const core::Connection& connection,
                                  const std::string& credentials) const;
 
