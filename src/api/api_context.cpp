@@ -95,25 +95,37 @@ boost::json::object UserJson(const core::User& user) {
     return out;
 }
 
-boost::json::object ConnectionJson(const core::Connection& c) {
-    boost::json::object out;
-    out["id"] = c.id;
-    out["user_id"] = c.user_id;
-    out["name"] = c.name;
-    out["auth_type"] = core::ToString(c.auth_type);
-    out["account_name"] = c.account_name;
-    out["endpoint"] = c.endpoint;
-    out["container_name"] = c.container_name ? boost::json::value(*c.container_name) : nullptr;
-    out["is_active"] = c.is_active;
-    if (c.sync_preferences) {
-        boost::system::error_code ec;
-        auto prefs = boost::json::parse(*c.sync_preferences, ec);
-        out["sync_preferences"] = ec ? boost::json::value(nullptr) : std::move(prefs);
-    } else {
-        out["sync_preferences"] = nullptr;
-    }
-    out["created_at"] = core::FormatRfc3339(c.created_at);
-    out["updated_at"] = core::FormatRfc3339(c.updated_at);
+void AppendConnectionJson(std::string& out, const core::Connection& c) {
+    const auto text = [&out](std::string_view key, std::string_view value) {
+        out.append(",\"").append(key).append("\":").append(boost::json::serialize(value));
+    };
+    const auto optional_text = [&](std::string_view key, const std::optional<std::string>& v) {
+        if (v) {
+            text(key, *v);
+        } else {
+            out.append(",\"").append(key).append("\":null");
+        }
+    };
+    out.append("{\"id\":").append(std::to_string(c.id));
+    out.append(",\"user_id\":").append(std::to_string(c.user_id));
+    text("name", c.name);
+    text("auth_type", core::ToString(c.auth_type));
+    text("account_name", c.account_name);
+    text("endpoint", c.endpoint);
+    optional_text("container_name", c.container_name);
+    out.append(",\"is_active\":").append(c.is_active ? "true" : "false");
+    // Stored as the compact JSON the API itself serialized on the way in.
+    out.append(",\"sync_preferences\":")
+        .append(c.sync_preferences ? std::string_view(*c.sync_preferences) : "null");
+    text("created_at", core::FormatRfc3339(c.created_at));
+    text("updated_at", core::FormatRfc3339(c.updated_at));
+    out.push_back('}');
+}
+
+std::string ConnectionJson(const core::Connection& connection) {
+    std::string out;
+    out.reserve(320);
+    AppendConnectionJson(out, connection);
     return out;
 }
 

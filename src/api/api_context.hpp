@@ -59,8 +59,11 @@ std::int64_t IdParam(const http::Request& request, std::string_view name = "id")
 
 /// A User as the API shows it.
 boost::json::object UserJson(const core::User& user);
-/// A ConnectionRead: every field but the secret.
-boost::json::object ConnectionJson(const core::Connection& connection);
+/// Appends a ConnectionRead (every field but the secret) as JSON text: written directly,
+/// because lists of them are the API's hottest responses.
+void AppendConnectionJson(std::string& out, const core::Connection& connection);
+/// A ConnectionRead as a JSON response body.
+std::string ConnectionJson(const core::Connection& connection);
 
 /// Registers /api/v1/auth/* and /api/v1/users*.
 void AddUserRoutes(http::Router& router, ApiContext& context);

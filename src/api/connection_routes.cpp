@@ -48,7 +48,7 @@ void AddConnectionRoutes(http::Router& router, ApiContext& context) {
             return connections->Create(user_id, fields);
         };
         const core::Connection created = co_await context.pool.Run(create);
-        co_return JsonResponse(201, ConnectionJson(created));
+        co_return JsonText(201, ConnectionJson(created));
     });
 
     router.Add("GET", Path(""), [&context](Request& request) -> Task<Response> {
@@ -58,10 +58,15 @@ void AddConnectionRoutes(http::Router& router, ApiContext& context) {
             return connections->List(me.id, paging.skip, paging.limit);
         };
         const auto page = co_await AsUser(context, request, list);
-        boost::json::array items;
-        for (const auto& c : page.items) items.push_back(ConnectionJson(c));
-        co_return JsonResponse(
-            200, boost::json::object{{"items", std::move(items)}, {"total", page.total}});
+        std::string body;
+        body.reserve(64 + page.items.size() * 320);
+        body.append("{\"items\":[");
+        for (std::size_t i = 0; i < page.items.size(); ++i) {
+            if (i > 0) body.push_back(',');
+            AppendConnectionJson(body, page.items[i]);
+        }
+        body.append("],\"total\":").append(std::to_string(page.total)).push_back('}');
+        co_return JsonText(200, std::move(body));
     });
 
     router.Add("GET", Path("/{id:int}"), [&context](Request& request) -> Task<Response> {
@@ -70,7 +75,7 @@ void AddConnectionRoutes(http::Router& router, ApiContext& context) {
             return connections->Get(me.id, IdParam(request));
         };
         const core::Connection c = co_await AsUser(context, request, get);
-        co_return JsonResponse(200, ConnectionJson(c));
+        co_return JsonText(200, ConnectionJson(c));
     });
 
     for (const char* method : {"PATCH", "PUT"}) {
@@ -87,7 +92,7 @@ void AddConnectionRoutes(http::Router& router, ApiContext& context) {
                                           : connections->Patch(user_id, id, fields);
                        };
                        const core::Connection c = co_await context.pool.Run(apply);
-                       co_return JsonResponse(200, ConnectionJson(c));
+                       co_return JsonText(200, ConnectionJson(c));
                    });
     }
 

@@ -7,8 +7,11 @@
 namespace cerulean::api {
 
 http::Response JsonResponse(int status, const boost::json::value& body) {
-    return http::TextResponse(status, boost::json::serialize(body),
-                              "application/json; charset=utf-8");
+    return JsonText(status, boost::json::serialize(body));
+}
+
+http::Response JsonText(int status, std::string body) {
+    return http::TextResponse(status, std::move(body), "application/json; charset=utf-8");
 }
 
 boost::json::object ParseJsonObject(std::string_view body) {
