@@ -113,6 +113,9 @@ TEST_P(ConnectionRepositoryTest, ListsPagesInIdOrderAndDeletes) {
     EXPECT_EQ(page.total, 5);
     ASSERT_EQ(page.items.size(), 2U);
     EXPECT_EQ(page.items[0].name, "c1");
+    const auto beyond = repo_->List(user_ids_[0], 50, 2);
+    EXPECT_TRUE(beyond.items.empty());
+    EXPECT_EQ(beyond.total, 5);
     EXPECT_TRUE(repo_->Delete(user_ids_[0], page.items[0].id));
     EXPECT_FALSE(repo_->Delete(user_ids_[0], page.items[0].id));
     EXPECT_EQ(repo_->List(user_ids_[0], 0, 100).total, 4);
