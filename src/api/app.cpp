@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "api/blob_routes.hpp"
 #include "api/error_mapping.hpp"
 #include "api/json.hpp"
 #include "api/openapi.hpp"
@@ -60,6 +61,7 @@ App::App(AppOptions options, std::shared_ptr<store::Database> db, http::Blocking
     AddHealthRoutes();
     AddUserRoutes(router_, context_);
     AddConnectionRoutes(router_, context_);
+    AddBlobRoutes(router_, context_);
     AddDocsRoutes(router_, options_.swagger_ui_dir);
 }
 

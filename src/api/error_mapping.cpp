@@ -1,5 +1,7 @@
 #include "api/error_mapping.hpp"
 
+#include "azure/storage_error.hpp"
+
 namespace cerulean::api {
 
 int HttpStatusOf(core::ErrorCode code) noexcept {
@@ -32,9 +34,33 @@ int HttpStatusOf(core::ErrorCode code) noexcept {
     return 500;
 }
 
+namespace {
+
+// Failures of Azure that are not the caller's fault are the gateway's (502/504), never 401/403
+// (the user's own sign-in) or 503 (this server).
+int StorageStatusOf(const azure::StorageError& error) noexcept {
+    switch (error.code()) {
+        case core::ErrorCode::kPermissionDenied:
+        case core::ErrorCode::kUnauthenticated:
+        case core::ErrorCode::kUnavailable:
+        case core::ErrorCode::kInternal:
+            return 502;
+        case core::ErrorCode::kDeadlineExceeded:
+            return 504;
+        default:
+            return HttpStatusOf(error.code());
+    }
+}
+
+}  // namespace
+
 http::Response ErrorResponse(const core::Error& error) {
     http::Problem problem;
     problem.status = HttpStatusOf(error.code());
+    if (const auto* storage = dynamic_cast<const azure::StorageError*>(&error)) {
+        problem.status = StorageStatusOf(*storage);
+        problem.azure_code = storage->azure_code();
+    }
     problem.code = error.reason().empty() ? core::ToString(error.code()) : error.reason();
     // Internal failures keep their details in the log, not in the response.
     problem.detail = problem.status == 500 ? "an unexpected error occurred" : error.what();

@@ -1,0 +1,612 @@
+// /api/v1/azure_blob/connections/{id}/containers* and …/blobs*: a user's storage, through the
+// connection's credentials. Downloads stream from Azure to the client through a small bounded
+// queue, so a slow client slows the download instead of growing a buffer.
+
+#include "api/blob_routes.hpp"
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <stop_token>
+
+#include "api/json.hpp"
+#include "api/json_fields.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "http/problem.hpp"
+#include "service/azure_blob_service.hpp"
+
+namespace cerulean::api {
+namespace {
+
+using http::Request;
+using http::Response;
+using http::Task;
+using service::AzureBlobService;
+using service::BlobTarget;
+
+constexpr std::string_view kBase = "/api/v1/azure_blob/connections/{id:int}";
+constexpr std::size_t kChunkSize = 256U * 1024U;
+constexpr std::size_t kQueueChunks = 4;
+constexpr std::uint64_t kSegmentSize = 16U << 20U;
+constexpr std::chrono::minutes kSegmentTryTimeout{5};
+
+std::string Path(std::string_view suffix) {
+    return std::string(kBase) + std::string(suffix);
+}
+
+core::Error Invalid(std::string field, std::string message) {
+    core::Error error(core::ErrorCode::kInvalidArgument, "the request is invalid",
+                      "validation_error");
+    error.WithField(std::move(field), std::move(message));
+    return error;
+}
+
+std::string RequiredQuery(const Request& request, std::string_view name) {
+    auto value = request.Query(name);
+    if (!value || value->empty()) throw Invalid(std::string(name), "is required");
+    return *value;
+}
+
+service::ListQuery ReadListQuery(const Request& request) {
+    service::ListQuery query;
+    query.prefix = request.Query("prefix").value_or("");
+    query.delimiter = request.Query("delimiter").value_or("");
+    query.marker = request.Query("marker").value_or("");
+    if (const auto text = request.Query("limit")) {
+        int limit = 0;
+        const auto* end = text->data() + text->size();
+        const auto [ptr, ec] = std::from_chars(text->data(), end, limit);
+        if (ec != std::errc{} || ptr != end || limit < 1 || limit > 5000) {
+            throw Invalid("limit", "must be an integer between 1 and 5000");
+        }
+        query.limit = limit;
+    }
+    return query;
+}
+
+boost::json::value TimeOrNull(const std::optional<core::UnixMillis>& t) {
+    if (!t) return nullptr;
+    return boost::json::string(core::FormatRfc3339(*t));
+}
+
+boost::json::value StringOrNull(const std::string& s) {
+    if (s.empty()) return nullptr;
+    return boost::json::string(s);
+}
+
+boost::json::object ContainerJson(const azure::ContainerItem& c) {
+    return {{"name", c.name},
+            {"last_modified", TimeOrNull(c.last_modified)},
+            {"etag", c.etag},
+            {"public_access", StringOrNull(c.public_access)}};
+}
+
+boost::json::object BlobJson(const azure::BlobItem& b) {
+    return {{"name", b.name},
+            {"size", b.size},
+            {"content_type", StringOrNull(b.content_type)},
+            {"last_modified", TimeOrNull(b.last_modified)},
+            {"etag", b.etag},
+            {"content_md5", StringOrNull(b.content_md5)},
+            {"access_tier", StringOrNull(b.access_tier)},
+            {"blob_type", StringOrNull(b.blob_type)}};
+}
+
+boost::json::object PropertiesJson(std::string_view name, const azure::BlobProperties& p) {
+    boost::json::object metadata;
+    for (const auto& [key, value] : p.metadata) metadata[key] = value;
+    return {{"name", name},
+            {"size", p.content_length},
+            {"content_type", StringOrNull(p.content_type)},
+            {"last_modified", TimeOrNull(p.last_modified)},
+            {"etag", p.etag},
+            {"content_md5", StringOrNull(p.content_md5)},
+            {"access_tier", StringOrNull(p.access_tier)},
+            {"blob_type", StringOrNull(p.blob_type)},
+            {"metadata", std::move(metadata)}};
+}
+
+// What every route starts with: the signed-in user's connection, opened on the database pool.
+Task<BlobTarget> OpenTarget(ApiContext& context, std::shared_ptr<AzureBlobService> blobs,
+                            const Request& request, std::string_view param = "id") {
+    const core::User me = co_await Authenticate(context, request);
+    const std::int64_t id = IdParam(request, param);
+    const std::int64_t user_id = me.id;
+    auto open = [blobs, user_id, id] { return blobs->Open(user_id, id); };
+    co_return co_await context.pool.Run(open);
+}
+
+// One download: runs on the storage pool, cutting what curl delivers into queue-sized chunks.
+struct DownloadJob {
+    std::shared_ptr<AzureBlobService> blobs;
+    BlobTarget target;
+    std::string container;
+    std::string name;
+    azure::GetBlobOptions options;  // offset and length always set
+    std::shared_ptr<ChunkQueue> queue;
+
+    // Never throws: the failure travels to the response coroutine through the queue.
+    void Run() const {
+        try {
+            std::string buffer;
+            buffer.reserve(kChunkSize);
+            auto sink = [this, &buffer](std::string_view bytes) {
+                while (!bytes.empty()) {
+                    const std::size_t take = std::min(kChunkSize - buffer.size(), bytes.size());
+                    buffer.append(bytes.substr(0, take));
+                    bytes.remove_prefix(take);
+                    if (buffer.size() == kChunkSize) {
+                        queue->Push(std::move(buffer));
+                        buffer = std::string();
+                        buffer.reserve(kChunkSize);
+                    }
+                }
+            };
+            // A try of a call is limited in time, and the client's pace sets the download's:
+            // segments, each its own call with a generous try timeout, let a slow client take
+            // as long as it needs while a stalled Azure still fails.
+            azure::CallOptions call;
+            call.stop = queue->stop_token();
+            call.try_timeout = kSegmentTryTimeout;
+            const std::uint64_t end = options.offset + options.length.value_or(0);
+            for (std::uint64_t offset = options.offset; offset < end; offset += kSegmentSize) {
+                azure::GetBlobOptions segment = options;
+                segment.offset = offset;
+                segment.length = std::min<std::uint64_t>(kSegmentSize, end - offset);
+                blobs->Download(target, container, name, segment, sink, call);
+            }
+            if (!buffer.empty()) queue->Push(std::move(buffer));
+            queue->Finish(nullptr);
+        } catch (...) {
+            queue->Finish(std::current_exception());
+        }
+    }
+};
+
+Task<void> Forward(std::shared_ptr<ChunkQueue> queue, http::BodySink& sink) {
+    try {
+        for (;;) {
+            std::optional<std::string> chunk = co_await queue->Pop();
+            if (!chunk) break;
+            co_await sink.Write(*chunk);
+        }
+    } catch (...) {
+        queue->Abort();
+        throw;
+    }
+}
+
+// The response body: the download on the storage pool and the forwarding coroutine, awaited
+// together so that neither outlives the response.
+Task<void> StreamBlob(std::shared_ptr<DownloadJob> job, http::BlockingPool& pool,
+                      http::BodySink& sink) {
+    using boost::asio::experimental::awaitable_operators::operator&&;
+    auto download = [job] { job->Run(); };
+    co_await (pool.Run(download) && Forward(job->queue, sink));
+}
+
+bool IsAttrChar(unsigned char c) {
+    return std::isalnum(c) != 0 ||
+           std::string_view("!#$&+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+std::string_view TrimSpaces(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+std::optional<std::uint64_t> ParseUint(std::string_view text) {
+    if (text.empty()) return std::nullopt;
+    std::uint64_t value = 0;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || ptr != text.data() + text.size()) return std::nullopt;
+    return value;
+}
+
+}  // namespace
+
+RangeRequest ParseRange(std::string_view header, std::uint64_t size) {
+    header = TrimSpaces(header);
+    constexpr std::string_view kUnit = "bytes=";
+    if (header.size() < kUnit.size()) return {};
+    for (std::size_t i = 0; i < kUnit.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(header[i])) != kUnit[i]) return {};
+    }
+    const std::string_view spec = TrimSpaces(header.substr(kUnit.size()));
+    if (spec.find(',') != std::string_view::npos) return {};
+    const auto dash = spec.find('-');
+    if (dash == std::string_view::npos) return {};
+    const std::string_view first_text = TrimSpaces(spec.substr(0, dash));
+    const std::string_view last_text = TrimSpaces(spec.substr(dash + 1));
+    if (first_text.empty()) {
+        const auto suffix = ParseUint(last_text);
+        if (!suffix) return {};
+        if (*suffix == 0 || size == 0) return {true, std::nullopt};
+        return {false, ByteRange{size - std::min(*suffix, size), size - 1}};
+    }
+    const auto first = ParseUint(first_text);
+    if (!first) return {};
+    std::uint64_t last = size == 0 ? 0 : size - 1;
+    if (!last_text.empty()) {
+        const auto given = ParseUint(last_text);
+        if (!given || *given < *first) return {};
+        last = std::min(last, *given);
+    }
+    if (*first >= size) return {true, std::nullopt};
+    return {false, ByteRange{*first, last}};
+}
+
+bool IfNoneMatchMatches(std::string_view header, std::string_view etag) {
+    auto strip_weak = [](std::string_view tag) {
+        tag = TrimSpaces(tag);
+        if (tag.starts_with("W/")) tag.remove_prefix(2);
+        return tag;
+    };
+    const std::string_view mine = strip_weak(etag);
+    if (mine.empty()) return false;
+    while (!header.empty()) {
+        const auto comma = header.find(',');
+        const std::string_view tag = strip_weak(header.substr(0, comma));
+        if (tag == "*" || tag == mine) return true;
+        if (comma == std::string_view::npos) break;
+        header.remove_prefix(comma + 1);
+    }
+    return false;
+}
+
+std::string AttachmentDisposition(std::string_view blob_name) {
+    std::string_view base = blob_name;
+    while (base.ends_with('/')) base.remove_suffix(1);
+    if (const auto slash = base.rfind('/'); slash != std::string_view::npos) {
+        base.remove_prefix(slash + 1);
+    }
+    if (base.empty()) base = "download";
+    std::string ascii;
+    std::string encoded;
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    for (std::size_t i = 0; i < base.size(); ++i) {
+        const auto c = static_cast<unsigned char>(base[i]);
+        if (IsAttrChar(c)) {
+            encoded += static_cast<char>(c);
+        } else {
+            encoded += '%';
+            encoded += kHex[c >> 4U];
+            encoded += kHex[c & 0xFU];
+        }
+        // The quoted fallback: printable ASCII except the quote and backslash (and '%', which
+        // some browsers decode); one '_' per non-ASCII character, not per byte.
+        if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\' && c != '%') {
+            ascii += static_cast<char>(c);
+        } else if (c < 0x80 || (c & 0xC0U) == 0xC0U) {
+            ascii += '_';
+        }
+    }
+    return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
+}
+
+void ChunkQueue::Push(std::string chunk) {
+    std::unique_ptr<Waiter> waiter;
+    {
+        std::unique_lock lock(mutex_);
+        room_.wait(lock, [this] { return aborted_ || chunks_.size() < capacity_; });
+        if (aborted_) {
+            throw core::Error(core::ErrorCode::kFailedPrecondition, "the client stopped reading",
+                              "cancelled");
+        }
+        chunks_.push_back(std::move(chunk));
+        waiter = std::move(waiter_);
+    }
+    if (waiter) waiter->Wake();
+}
+
+void ChunkQueue::Finish(std::exception_ptr error) {
+    std::unique_ptr<Waiter> waiter;
+    {
+        std::lock_guard lock(mutex_);
+        finished_ = true;
+        error_ = std::move(error);
+        waiter = std::move(waiter_);
+    }
+    if (waiter) waiter->Wake();
+}
+
+Task<std::optional<std::string>> ChunkQueue::Pop() {
+    for (;;) {
+        std::optional<std::string> chunk;
+        bool end = false;
+        std::exception_ptr error;
+        {
+            std::lock_guard lock(mutex_);
+            if (!chunks_.empty()) {
+                chunk = std::move(chunks_.front());
+                chunks_.pop_front();
+                room_.notify_one();
+            } else if (finished_) {
+                end = true;
+                error = error_;
+            }
+        }
+        if (chunk) co_return chunk;
+        if (end) {
+            if (error) std::rethrow_exception(error);
+            co_return std::nullopt;
+        }
+        auto park = [this](auto handler) { Park(std::move(handler)); };
+        co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void()>(
+            park, boost::asio::use_awaitable);
+    }
+}
+
+void ChunkQueue::Abort() {
+    {
+        std::lock_guard lock(mutex_);
+        aborted_ = true;
+    }
+    room_.notify_all();
+    stop_.request_stop();
+}
+
+std::size_t ChunkQueue::size() {
+    std::lock_guard lock(mutex_);
+    return chunks_.size();
+}
+
+void AddBlobRoutes(http::Router& router, ApiContext& context) {
+    auto blobs = std::make_shared<AzureBlobService>(context.connections);
+
+    router.Add("GET", Path("/containers"), [&context, blobs](Request& request) -> Task<Response> {
+        const BlobTarget target = co_await OpenTarget(context, blobs, request);
+        const service::ListQuery query = ReadListQuery(request);
+        auto list = [blobs, target, query] { return blobs->ListContainers(target, query); };
+        const azure::ContainerListPage page = co_await context.storage_pool.Run(list);
+        boost::json::array items;
+        for (const auto& c : page.containers) items.push_back(ContainerJson(c));
+        co_return JsonResponse(
+            200, boost::json::object{{"items", std::move(items)},
+                                     {"next_marker", StringOrNull(page.next_marker)}});
+    });
+
+    router.Add("POST", Path("/containers"), [&context, blobs](Request& request) -> Task<Response> {
+        const BlobTarget target = co_await OpenTarget(context, blobs, request);
+        const boost::json::object body = co_await ReadJsonObject(context, request);
+        JsonFields fields(body);
+        const std::string name = fields.String("name", true).value_or("");
+        const std::string access =
+            fields.NullableString("public_access").value_or(std::nullopt).value_or("");
+        fields.Finish();
+        auto create = [blobs, target, name, access] {
+            blobs->CreateContainer(target, name, access);
+            return true;
+        };
+        co_await context.storage_pool.Run(create);
+        co_return JsonResponse(
+            201, boost::json::object{{"name", name}, {"public_access", StringOrNull(access)}});
+    });
+
+    router.Add("DELETE", Path("/containers/{container}"),
+               [&context, blobs](Request& request) -> Task<Response> {
+                   const BlobTarget target = co_await OpenTarget(context, blobs, request);
+                   const std::string container(request.Param("container").value_or(""));
+                   auto remove = [blobs, target, container] {
+                       blobs->DeleteContainer(target, container);
+                       return true;
+                   };
+                   co_await context.storage_pool.Run(remove);
+                   co_return http::EmptyResponse(204);
+               });
+
+    router.Add("GET", Path("/blobs"), [&context, blobs](Request& request) -> Task<Response> {
+        const BlobTarget target = co_await OpenTarget(context, blobs, request);
+        const std::string container = target.ContainerOr(request.Query("container"));
+        const service::ListQuery query = ReadListQuery(request);
+        auto list = [blobs, target, container, query] {
+            return blobs->ListBlobs(target, container, query);
+        };
+        const azure::BlobListPage page = co_await context.storage_pool.Run(list);
+        boost::json::array items;
+        for (const auto& b : page.blobs) items.push_back(BlobJson(b));
+        boost::json::array prefixes;
+        for (const auto& p : page.prefixes) prefixes.emplace_back(p);
+        co_return JsonResponse(
+            200, boost::json::object{{"items", std::move(items)},
+                                     {"prefixes", std::move(prefixes)},
+                                     {"next_marker", StringOrNull(page.next_marker)}});
+    });
+
+    router.Add("DELETE", Path("/blobs"), [&context, blobs](Request& request) -> Task<Response> {
+        const BlobTarget target = co_await OpenTarget(context, blobs, request);
+        const std::string container = target.ContainerOr(request.Query("container"));
+        const std::string name = RequiredQuery(request, "name");
+        auto remove = [blobs, target, container, name] {
+            blobs->DeleteBlob(target, container, name);
+            return true;
+        };
+        co_await context.storage_pool.Run(remove);
+        co_return http::EmptyResponse(204);
+    });
+
+    router.Add("GET", Path("/blobs/properties"),
+               [&context, blobs](Request& request) -> Task<Response> {
+                   const BlobTarget target = co_await OpenTarget(context, blobs, request);
+                   const std::string container = target.ContainerOr(request.Query("container"));
+                   const std::string name = RequiredQuery(request, "name");
+                   auto get = [blobs, target, container, name] {
+                       return blobs->Properties(target, container, name);
+                   };
+                   const azure::BlobProperties props = co_await context.storage_pool.Run(get);
+                   co_return JsonResponse(200, PropertiesJson(name, props));
+               });
+
+    router.Add("PUT", Path("/blobs/metadata"),
+               [&context, blobs](Request& request) -> Task<Response> {
+                   const BlobTarget target = co_await OpenTarget(context, blobs, request);
+                   const std::string container = target.ContainerOr(request.Query("container"));
+                   const std::string name = RequiredQuery(request, "name");
+                   const boost::json::object body = co_await ReadJsonObject(context, request);
+                   JsonFields fields(body);
+                   const auto metadata = fields.StringMap("metadata", true);
+                   fields.Finish();
+                   azure::Metadata values;
+                   if (metadata) values.insert(metadata->begin(), metadata->end());
+                   auto set = [blobs, target, container, name, values] {
+                       blobs->SetMetadata(target, container, name, values);
+                       return blobs->Properties(target, container, name);
+                   };
+                   const azure::BlobProperties props = co_await context.storage_pool.Run(set);
+                   co_return JsonResponse(200, PropertiesJson(name, props));
+               });
+
+    router.Add(
+        "GET", Path("/blobs/content"), [&context, blobs](Request& request) -> Task<Response> {
+            const BlobTarget target = co_await OpenTarget(context, blobs, request);
+            const std::string container = target.ContainerOr(request.Query("container"));
+            const std::string name = RequiredQuery(request, "name");
+            auto get = [blobs, target, container, name] {
+                return blobs->Properties(target, container, name);
+            };
+            const azure::BlobProperties props = co_await context.storage_pool.Run(get);
+
+            Response response;
+            response.headers.Set("ETag", props.etag);
+            if (props.last_modified) {
+                response.headers.Set("Last-Modified", core::FormatHttpDate(*props.last_modified));
+            }
+            response.headers.Set("Accept-Ranges", "bytes");
+            if (const auto inm = request.headers().Get("If-None-Match");
+                inm && IfNoneMatchMatches(*inm, props.etag)) {
+                response.status = 304;
+                co_return response;
+            }
+            const std::uint64_t size = props.content_length;
+            RangeRequest range;
+            if (const auto header = request.headers().Get("Range"))
+                range = ParseRange(*header, size);
+            if (range.unsatisfiable) {
+                auto problem = http::ProblemResponse(
+                    {416, "range_not_satisfiable",
+                     "the range is outside the blob of " + std::to_string(size) + " bytes"});
+                problem.headers.Set("Content-Range", "bytes */" + std::to_string(size));
+                problem.headers.Set("Accept-Ranges", "bytes");
+                co_return problem;
+            }
+            std::uint64_t first = 0;
+            std::uint64_t length = size;
+            if (range.range) {
+                first = range.range->first;
+                length = range.range->last - range.range->first + 1;
+                response.status = 206;
+                response.headers.Set("Content-Range", "bytes " + std::to_string(first) + "-" +
+                                                          std::to_string(range.range->last) + "/" +
+                                                          std::to_string(size));
+            }
+            response.headers.Set("Content-Type", props.content_type.empty()
+                                                     ? "application/octet-stream"
+                                                     : props.content_type);
+            response.headers.Set("Content-Disposition", AttachmentDisposition(name));
+            // Blob bytes are the user's, not ours: never rendered or run in our origin.
+            response.headers.Set("X-Content-Type-Options", "nosniff");
+            response.headers.Set("Content-Security-Policy", "default-src 'none'; sandbox");
+            response.headers.Set("Cache-Control", "private, no-cache");
+            if (length == 0) co_return response;  // the server sends Content-Length: 0
+
+            response.headers.Set("Content-Length", std::to_string(length));
+            auto job = std::make_shared<DownloadJob>();
+            job->blobs = blobs;
+            job->target = target;
+            job->container = container;
+            job->name = name;
+            job->options.offset = first;
+            job->options.length = length;
+            // The bytes must be those of the version whose headers were just given.
+            job->options.conditions.if_match = props.etag;
+            job->queue = std::make_shared<ChunkQueue>(kQueueChunks);
+            http::BlockingPool& pool = context.storage_pool;
+            response.producer = [job, &pool](http::BodySink& sink) {
+                return StreamBlob(job, pool, sink);
+            };
+            co_return response;
+        });
+
+    router.Add("POST", Path("/blobs/copy"), [&context, blobs](Request& request) -> Task<Response> {
+        const core::User me = co_await Authenticate(context, request);
+        const std::int64_t id = IdParam(request);
+        boost::json::object body = co_await ReadJsonObject(context, request);
+        boost::json::object source_object;
+        bool source_ok = false;
+        if (const auto* source = body.if_contains("source"); source && source->is_object()) {
+            source_object = source->as_object();
+            source_ok = true;
+        }
+        const bool had_source = body.erase("source") > 0;
+        JsonFields fields(body);
+        const auto container = fields.String("container");
+        const auto name = fields.String("name", true);
+        if (!had_source) fields.Problem("source", "is required");
+        if (had_source && !source_ok) fields.Problem("source", "must be an object");
+        fields.Finish();
+        JsonFields source_fields(source_object, "source.");
+        const auto source_id = source_fields.Int("connection_id");
+        const auto source_container = source_fields.String("container");
+        const auto source_name = source_fields.String("name", true);
+        source_fields.Finish();
+
+        const std::int64_t user_id = me.id;
+        const std::int64_t from_id = source_id.value_or(id);
+        auto open = [blobs, user_id, id, from_id] {
+            BlobTarget destination = blobs->Open(user_id, id);
+            BlobTarget source = from_id == id ? destination : blobs->Open(user_id, from_id);
+            return std::pair{std::move(source), std::move(destination)};
+        };
+        const std::pair<BlobTarget, BlobTarget> targets = co_await context.pool.Run(open);
+        const BlobTarget& source = targets.first;
+        const BlobTarget& destination = targets.second;
+        const std::string from_container = source.ContainerOr(source_container);
+        const std::string to_container = destination.ContainerOr(container);
+        const std::string from_name = *source_name;
+        const std::string to_name = *name;
+        auto copy = [blobs, source, from_container, from_name, destination, to_container, to_name] {
+            return blobs->Copy(source, from_container, from_name, destination, to_container,
+                               to_name);
+        };
+        const service::CopyOutcome outcome = co_await context.storage_pool.Run(copy);
+        boost::json::object result = PropertiesJson(to_name, outcome.properties);
+        result["container"] = to_container;
+        result["copy_mode"] =
+            outcome.mode == service::CopyMode::kServerSide ? "server_side" : "streamed";
+        co_return JsonResponse(201, result);
+    });
+
+    router.Add("POST", Path("/blobs/sas"), [&context, blobs](Request& request) -> Task<Response> {
+        const BlobTarget target = co_await OpenTarget(context, blobs, request);
+        const boost::json::object body = co_await ReadJsonObject(context, request);
+        JsonFields fields(body);
+        const auto container_field = fields.String("container");
+        const std::string name = fields.NullableString("name").value_or(std::nullopt).value_or("");
+        const std::string permissions = fields.String("permissions").value_or("r");
+        const std::int64_t expires_in = fields.Int("expires_in").value_or(3600);
+        fields.Finish();
+        const std::string container = target.ContainerOr(container_field);
+        auto sign = [blobs, target, container, name, permissions, expires_in] {
+            return blobs->Sas(target, container, name, permissions,
+                              std::chrono::seconds(expires_in));
+        };
+        // Signing is local CPU work: no call to Azure.
+        const service::SasLink link = co_await context.pool.Run(sign);
+        co_return JsonResponse(
+            200, boost::json::object{{"url", link.url},
+                                     {"expires_at", core::FormatRfc3339(link.expires_at)}});
+    });
+}
+
+}  // namespace cerulean::api

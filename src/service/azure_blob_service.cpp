@@ -1,0 +1,259 @@
+#include "service/azure_blob_service.hpp"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "azure/sas.hpp"
+#include "azure/storage_error.hpp"
+#include "core/error.hpp"
+#include "crypto/encoding.hpp"
+#include "crypto/random.hpp"
+
+namespace cerulean::service {
+namespace {
+
+constexpr int kMaxListLimit = 5000;
+// A copy's source SAS must outlive an asynchronous (cross-account) copy.
+constexpr std::chrono::hours kCopySourceSasLifetime{24};
+
+core::Error Invalid(std::string field, std::string message) {
+    core::Error error(core::ErrorCode::kInvalidArgument, "the request is invalid",
+                      "validation_error");
+    error.WithField(std::move(field), std::move(message));
+    return error;
+}
+
+void CheckLimit(int limit) {
+    if (limit < 1 || limit > kMaxListLimit) throw Invalid("limit", "must be between 1 and 5000");
+}
+
+void CheckName(std::string_view name) {
+    // Azure allows 1..1024 characters; an empty name would address the container instead.
+    if (name.empty()) throw Invalid("name", "is required");
+    if (name.size() > 1024) throw Invalid("name", "must be at most 1024 characters");
+}
+
+std::string SourceUrl(const azure::BlobClient& source, std::string_view container,
+                      std::string_view name, bool with_sas) {
+    std::string url = source.BlobUrlOf(container, name);
+    if (with_sas) {
+        azure::BlobSasOptions sas;
+        sas.container = std::string(container);
+        sas.blob = std::string(name);
+        sas.permissions = "r";
+        sas.expires_on =
+            core::NowMillis() +
+            std::chrono::duration_cast<std::chrono::milliseconds>(kCopySourceSasLifetime).count();
+        url += "?" + azure::GenerateBlobSas(*source.credential().shared_key(), sas).query;
+    }
+    return url;
+}
+
+}  // namespace
+
+std::string BlobTarget::ContainerOr(const std::optional<std::string>& container) const {
+    if (container && !container->empty()) return *container;
+    if (container_name && !container_name->empty()) return *container_name;
+    throw Invalid("container", "is required: the connection has no default container");
+}
+
+bool SameAccount(const azure::BlobClient& source, const azure::BlobClient& destination) {
+    return source.endpoint() == destination.endpoint() &&
+           source.account_name() == destination.account_name();
+}
+
+AzureBlobService::AzureBlobService(std::shared_ptr<ConnectionService> connections,
+                                   AzureBlobServiceOptions options)
+    : connections_(std::move(connections)), options_(options) {}
+
+azure::CallOptions AzureBlobService::Call() const {
+    return azure::CallOptions::WithTimeout(options_.call_timeout);
+}
+
+BlobTarget AzureBlobService::Open(std::int64_t user_id, std::int64_t connection_id) const {
+    BlobTarget target;
+    target.connection_id = connection_id;
+    target.client =
+        std::make_shared<const azure::BlobClient>(connections_->Client(user_id, connection_id));
+    target.container_name = connections_->Get(user_id, connection_id).container_name;
+    return target;
+}
+
+azure::ContainerListPage AzureBlobService::ListContainers(const BlobTarget& target,
+                                                          const ListQuery& query) const {
+    CheckLimit(query.limit);
+    azure::ListContainersOptions options;
+    options.prefix = query.prefix;
+    options.marker = query.marker;
+    options.max_results = query.limit;
+    return target.client->ListContainers(options, Call());
+}
+
+void AzureBlobService::CreateContainer(const BlobTarget& target, std::string_view name,
+                                       std::string_view public_access) const {
+    if (!IsValidContainerName(name)) {
+        throw Invalid("name",
+                      "must be 3 to 63 lowercase letters, digits and single hyphens, starting and "
+                      "ending with a letter or digit");
+    }
+    azure::PublicAccess access = azure::PublicAccess::kNone;
+    if (public_access == "blob") {
+        access = azure::PublicAccess::kBlob;
+    } else if (public_access == "container") {
+        access = azure::PublicAccess::kContainer;
+    } else if (!public_access.empty() && public_access != "none") {
+        throw Invalid("public_access", "must be \"blob\" or \"container\"");
+    }
+    target.client->CreateContainer(name, access, {}, Call());
+}
+
+void AzureBlobService::DeleteContainer(const BlobTarget& target, std::string_view name) const {
+    target.client->DeleteContainer(name, Call());
+}
+
+azure::BlobListPage AzureBlobService::ListBlobs(const BlobTarget& target,
+                                                std::string_view container,
+                                                const ListQuery& query) const {
+    CheckLimit(query.limit);
+    azure::ListBlobsOptions options;
+    options.prefix = query.prefix;
+    options.delimiter = query.delimiter;
+    options.marker = query.marker;
+    options.max_results = query.limit;
+    return target.client->ListBlobs(container, options, Call());
+}
+
+azure::BlobProperties AzureBlobService::Properties(const BlobTarget& target,
+                                                   std::string_view container,
+                                                   std::string_view name) const {
+    CheckName(name);
+    return target.client->GetBlobProperties(container, name, Call());
+}
+
+void AzureBlobService::SetMetadata(const BlobTarget& target, std::string_view container,
+                                   std::string_view name, const azure::Metadata& metadata) const {
+    CheckName(name);
+    target.client->SetBlobMetadata(container, name, metadata, Call());
+}
+
+void AzureBlobService::DeleteBlob(const BlobTarget& target, std::string_view container,
+                                  std::string_view name) const {
+    CheckName(name);
+    target.client->DeleteBlob(container, name, Call());
+}
+
+azure::DownloadResult AzureBlobService::Download(const BlobTarget& target,
+                                                 std::string_view container, std::string_view name,
+                                                 const azure::GetBlobOptions& options,
+                                                 const azure::BodySink& sink,
+                                                 const azure::CallOptions& call) const {
+    CheckName(name);
+    return target.client->GetBlob(container, name, sink, options, call);
+}
+
+CopyOutcome AzureBlobService::Copy(const BlobTarget& source, std::string_view source_container,
+                                   std::string_view source_name, const BlobTarget& destination,
+                                   std::string_view container, std::string_view name) const {
+    CheckName(source_name);
+    CheckName(name);
+    const azure::BlobClient& from = *source.client;
+    const azure::BlobClient& to = *destination.client;
+    const auto call = azure::CallOptions::WithTimeout(
+        std::chrono::duration_cast<std::chrono::milliseconds>(options_.copy_timeout));
+    const bool can_sign = from.credential().shared_key() != nullptr;
+    const bool same_account = SameAccount(from, to);
+
+    CopyOutcome outcome;
+    if (can_sign || same_account) {
+        // A SAS lets the destination read the source whatever its own credential is; inside
+        // one account the destination's credential is enough.
+        const std::string url = SourceUrl(from, source_container, source_name, can_sign);
+        try {
+            outcome.mode = CopyMode::kServerSide;
+            outcome.properties = to.CopyBlob(container, name, url, {}, call);
+            return outcome;
+        } catch (const azure::StorageError& e) {
+            // The service could not read the source with what it was given (e.g. a destination
+            // authorized by a SAS, which does not extend to the source): copy it ourselves.
+            const bool source_refused = e.kind() == azure::StorageErrorKind::kService &&
+                                        (e.azure_code() == "CannotVerifyCopySource" ||
+                                         ((e.status() == 401 || e.status() == 403) && !can_sign));
+            if (!source_refused) throw;
+        }
+    }
+
+    // Streamed: one block in memory at a time, pinned to the source's ETag so that a source
+    // changed mid-copy fails instead of producing a mix of two versions.
+    const azure::BlobProperties props = from.GetBlobProperties(source_container, source_name, call);
+    azure::BlobHttpHeaders headers;
+    headers.content_type = props.content_type;
+    headers.content_encoding = props.content_encoding;
+    headers.content_language = props.content_language;
+    headers.content_disposition = props.content_disposition;
+    headers.cache_control = props.cache_control;
+    headers.content_md5 = props.content_md5;
+    outcome.mode = CopyMode::kStreamed;
+    if (props.content_length == 0) {
+        azure::PutBlobOptions put;
+        put.headers = headers;
+        put.metadata = props.metadata;
+        to.PutBlob(container, name, azure::RequestBody::FromBytes({}), put, call);
+    } else {
+        const std::string upload_id = crypto::HexEncode(crypto::RandomBytes(12));
+        std::vector<std::string> block_ids;
+        const std::uint64_t block = std::max<std::uint64_t>(options_.copy_block_size, 1);
+        for (std::uint64_t offset = 0; offset < props.content_length; offset += block) {
+            azure::GetBlobOptions range;
+            range.offset = offset;
+            range.length = std::min(block, props.content_length - offset);
+            range.conditions.if_match = props.etag;
+            const std::string bytes =
+                from.DownloadToString(source_container, source_name, range, call);
+            block_ids.push_back(azure::MakeBlockId(upload_id, block_ids.size()));
+            to.PutBlock(container, name, block_ids.back(), azure::RequestBody::FromBytes(bytes), {},
+                        call);
+        }
+        azure::PutBlockListOptions commit;
+        commit.headers = headers;
+        commit.metadata = props.metadata;
+        to.PutBlockList(container, name, block_ids, commit, call);
+    }
+    outcome.properties = to.GetBlobProperties(container, name, call);
+    return outcome;
+}
+
+SasLink AzureBlobService::Sas(const BlobTarget& target, std::string_view container,
+                              std::string_view name, std::string_view permissions,
+                              std::chrono::seconds expires_in) const {
+    if (expires_in < std::chrono::seconds(1) || expires_in > options_.max_sas_lifetime) {
+        throw Invalid("expires_in", "must be between 1 and 604800 seconds (7 days)");
+    }
+    if (permissions.empty()) throw Invalid("permissions", "is required");
+    const azure::SharedKeyCredential* key = target.client->credential().shared_key();
+    if (key == nullptr) {
+        throw core::Error(core::ErrorCode::kInvalidArgument,
+                          "this connection's credentials cannot sign a SAS (an account key is "
+                          "needed)",
+                          "cannot_sign");
+    }
+    azure::BlobSasOptions options;
+    options.container = std::string(container);
+    options.blob = std::string(name);
+    options.permissions = std::string(permissions);
+    // Whole seconds: the SAS carries seconds, and expires_at must say what the SAS says.
+    const core::UnixMillis expires_at =
+        (core::NowMillis() / 1000 + static_cast<core::UnixMillis>(expires_in.count())) * 1000;
+    options.expires_on = expires_at;
+    azure::SasToken token;
+    try {
+        token = azure::GenerateBlobSas(*key, options);
+    } catch (const core::Error& e) {
+        throw Invalid("permissions", e.what());
+    }
+    const std::string base = name.empty() ? target.client->ContainerUrlOf(container)
+                                          : target.client->BlobUrlOf(container, name);
+    return {base + "?" + token.query, expires_at};
+}
+
+}  // namespace cerulean::service

@@ -1,0 +1,119 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "azure/blob_client.hpp"
+#include "core/clock.hpp"
+#include "service/connection_service.hpp"
+
+namespace cerulean::service {
+
+/// Limits of the blob use cases.
+struct AzureBlobServiceOptions {
+    std::chrono::milliseconds call_timeout{60'000};  ///< one listing, create, delete, ...
+    std::chrono::hours copy_timeout{24};             ///< a whole copy (server-side or streamed)
+    std::uint64_t copy_block_size = 4U << 20U;       ///< the buffer of a streamed copy
+    std::chrono::seconds max_sas_lifetime{7 * 24 * 3600};  ///< longest SAS a user may ask for
+};
+
+/// A user's connection, opened for storage calls: its client and its default container.
+struct BlobTarget {
+    std::int64_t connection_id = 0;                   ///< the connection
+    std::shared_ptr<const azure::BlobClient> client;  ///< the client its credentials make
+    std::optional<std::string> container_name;        ///< the connection's default container
+
+    /// `container` when given and non-empty, else the default; 422 "container_required".
+    [[nodiscard]] std::string ContainerOr(const std::optional<std::string>& container) const;
+};
+
+/// A listing request of containers or blobs.
+struct ListQuery {
+    std::string prefix;     ///< only names starting with it
+    std::string delimiter;  ///< blobs only: "/" for a virtual-folder view
+    std::string marker;     ///< the previous page's next_marker
+    int limit = 1000;       ///< 1..5000
+};
+
+/// How a copy was made.
+enum class CopyMode {
+    kServerSide,  ///< Copy Blob inside Azure
+    kStreamed,    ///< read from the source and written block by block through this server
+};
+
+/// The outcome of a copy.
+struct CopyOutcome {
+    CopyMode mode = CopyMode::kServerSide;  ///< how
+    azure::BlobProperties properties;       ///< the destination's properties afterwards
+};
+
+/// A SAS link.
+struct SasLink {
+    std::string url;              ///< the blob (or container) URL with the SAS query
+    core::UnixMillis expires_at;  ///< when it stops working
+};
+
+/// The "Containers and blobs" use cases over a user's stored connections. Open() reads the
+/// database (run it on the database pool); every other call goes to Azure and blocks on the
+/// network (run it on the storage pool). Azure failures surface as azure::StorageError.
+class AzureBlobService {
+ public:
+    /// A service over `connections`.
+    explicit AzureBlobService(std::shared_ptr<ConnectionService> connections,
+                              AzureBlobServiceOptions options = {});
+
+    /// The user's connection `connection_id` ready for storage calls (404
+    /// "connection_not_found" for another user's, 409 "connection_inactive").
+    BlobTarget Open(std::int64_t user_id, std::int64_t connection_id) const;
+
+    /// One page of containers.
+    azure::ContainerListPage ListContainers(const BlobTarget& target, const ListQuery& query) const;
+    /// Creates a container (`public_access` empty, "blob" or "container"; 409 "container_exists").
+    void CreateContainer(const BlobTarget& target, std::string_view name,
+                         std::string_view public_access) const;
+    /// Deletes a container.
+    void DeleteContainer(const BlobTarget& target, std::string_view name) const;
+    /// One page of blobs, flat or (with a delimiter) with virtual folders.
+    azure::BlobListPage ListBlobs(const BlobTarget& target, std::string_view container,
+                                  const ListQuery& query) const;
+    /// A blob's properties and metadata.
+    azure::BlobProperties Properties(const BlobTarget& target, std::string_view container,
+                                     std::string_view name) const;
+    /// Replaces a blob's metadata (names must be C# identifiers, values ASCII; 422 otherwise).
+    void SetMetadata(const BlobTarget& target, std::string_view container, std::string_view name,
+                     const azure::Metadata& metadata) const;
+    /// Deletes a blob (404 "blob_not_found").
+    void DeleteBlob(const BlobTarget& target, std::string_view container,
+                    std::string_view name) const;
+    /// Streams a blob (or a range) into `sink`; stops when `call.stop` is requested.
+    azure::DownloadResult Download(const BlobTarget& target, std::string_view container,
+                                   std::string_view name, const azure::GetBlobOptions& options,
+                                   const azure::BodySink& sink,
+                                   const azure::CallOptions& call) const;
+    /// Copies a blob, inside Azure when the destination can read the source (same account, or
+    /// a source credential that can sign a read SAS), else (or when the service cannot read the
+    /// source) streamed through this server in blocks of `copy_block_size` with Put Block and
+    /// Put Block List: memory bounded by one block, whatever the blob's size.
+    CopyOutcome Copy(const BlobTarget& source, std::string_view source_container,
+                     std::string_view source_name, const BlobTarget& destination,
+                     std::string_view container, std::string_view name) const;
+    /// A SAS link for a blob (or, with an empty `name`, a container) valid `expires_in` from
+    /// now (1 s .. 7 days; 422 otherwise). 422 "cannot_sign" when the credential has no key.
+    SasLink Sas(const BlobTarget& target, std::string_view container, std::string_view name,
+                std::string_view permissions, std::chrono::seconds expires_in) const;
+
+ private:
+    azure::CallOptions Call() const;
+
+    std::shared_ptr<ConnectionService> connections_;
+    AzureBlobServiceOptions options_;
+};
+
+/// Whether `copy` can run as a server-side Copy Blob: the same endpoint and account.
+bool SameAccount(const azure::BlobClient& source, const azure::BlobClient& destination);
+
+}  // namespace cerulean::service
