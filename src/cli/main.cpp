@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli/blob_command.hpp"
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
 #include "core/error.hpp"
@@ -29,6 +30,8 @@ int main(int argc, char** argv) {
 
     auto* serve = app.add_subcommand("serve", "Serve the HTTP API and the web UI");
     auto* migrate = app.add_subcommand("migrate", "Apply pending database migrations");
+    auto* blob = app.add_subcommand("blob", "Work with blobs: ls, mb, rb, put, get, rm, cp");
+    const cerulean::cli::BlobCommand blob_command(*blob);
 
     auto* user = app.add_subcommand("user", "Manage user accounts");
     user->require_subcommand(1);
@@ -70,6 +73,9 @@ int main(int argc, char** argv) {
         }
         if (keys_rotate->parsed()) {
             return cerulean::cli::RunKeysRotate(LoadFromEnvironment(), batch_size);
+        }
+        if (blob_command.parsed()) {
+            return blob_command.Run(cerulean::cli::Environment::FromProcess());
         }
     } catch (const cerulean::core::Error& e) {
         std::cerr << "cerulean: " << e.what();

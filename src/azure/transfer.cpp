@@ -1,0 +1,767 @@
+#include "azure/transfer.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "azure/storage_error.hpp"
+#include "core/error.hpp"
+#include "crypto/digest.hpp"
+#include "crypto/encoding.hpp"
+
+namespace cerulean::azure {
+namespace {
+
+using core::Error;
+using core::ErrorCode;
+
+std::string Md5Base64(std::string_view bytes) {
+    return crypto::Base64Encode(crypto::Md5(bytes));
+}
+
+// A short random id shared by the blocks of one upload, so that two uploads racing on one name
+// do not commit each other's blocks.
+std::string NewUploadId() {
+    static constexpr char kHex[] = "0123456789abcdef";
+    thread_local std::mt19937_64 random{std::random_device{}()};
+    std::string id(16, '0');
+    std::uint64_t bits = random();
+    for (char& c : id) {
+        c = kHex[bits & 0xFU];
+        bits >>= 4U;
+    }
+    return id;
+}
+
+// Reads until `size` bytes or the end of the source.
+std::size_t ReadFull(UploadSource& source, char* buffer, std::size_t size) {
+    std::size_t total = 0;
+    while (total < size) {
+        const std::size_t n = source.Read(buffer + total, size - total);
+        if (n == 0) break;
+        total += n;
+    }
+    return total;
+}
+
+std::string SystemMessage(std::string_view what, int error) {
+    return std::string(what) + ": " + std::strerror(error);
+}
+
+// Buffers of one transfer, reused so that a big transfer allocates (and faults in) only as
+// many as it holds at once.
+class BufferPool {
+ public:
+    explicit BufferPool(std::size_t size) : size_(size) {}
+    std::shared_ptr<std::string> Take() {
+        {
+            const std::lock_guard lock(mutex_);
+            if (!free_.empty()) {
+                auto buffer = std::move(free_.back());
+                free_.pop_back();
+                return buffer;
+            }
+        }
+        auto buffer = std::make_shared<std::string>();
+        buffer->resize(size_);
+        return buffer;
+    }
+    void Give(std::shared_ptr<std::string> buffer) {
+        const std::lock_guard lock(mutex_);
+        free_.push_back(std::move(buffer));
+    }
+
+ private:
+    std::size_t size_;
+    std::mutex mutex_;
+    std::vector<std::shared_ptr<std::string>> free_;
+};
+
+BlobHttpHeaders HeadersOf(const BlobProperties& p) {
+    BlobHttpHeaders h;
+    h.content_type = p.content_type;
+    h.content_encoding = p.content_encoding;
+    h.content_language = p.content_language;
+    h.content_disposition = p.content_disposition;
+    h.cache_control = p.cache_control;
+    h.content_md5 = p.content_md5;
+    return h;
+}
+
+TransferResult ResultOf(const UploadResult& upload, std::uint64_t size, std::string md5) {
+    TransferResult result;
+    result.size = size;
+    result.etag = upload.etag;
+    result.last_modified = upload.last_modified;
+    result.content_md5 = md5.empty() ? upload.content_md5 : std::move(md5);
+    return result;
+}
+
+TransferResult ResultOf(const BlobProperties& p) {
+    TransferResult result;
+    result.size = p.content_length;
+    result.etag = p.etag;
+    result.last_modified = p.last_modified;
+    result.content_md5 = p.content_md5;
+    return result;
+}
+
+// How the service may read the source blob: its URL (with a SAS when one can be had) and the
+// value of x-ms-copy-source-authorization (a bearer token), or empty.
+struct SourceAccess {
+    std::string url;
+    std::string authorization;
+};
+
+SourceAccess AccessTo(const BlobClient& source, std::string_view container, std::string_view blob,
+                      const CallOptions& call) {
+    SourceAccess access{source.BlobUrlOf(container, blob), {}};
+    const Credential& credential = source.credential();
+    if (const SharedKeyCredential* key = credential.shared_key()) {
+        BlobSasOptions sas;
+        sas.container = std::string(container);
+        sas.blob = std::string(blob);
+        sas.permissions = "r";
+        const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+        sas.starts_on = now - 15 * 60 * 1000;  // clock skew between us and the service
+        sas.expires_on = now + 24 * 60 * 60 * 1000;
+        access.url += "?" + GenerateBlobSas(*key, sas).query;
+    } else if (credential.type() == CredentialType::kSas ||
+               credential.type() == CredentialType::kBearer) {
+        // Let the credential authorize a request to the source, then take what it added.
+        HttpRequest probe{"GET", access.url};
+        credential.Authorize(probe, call);
+        access.url = probe.url;
+        if (const auto header = FindHeader(probe.headers, "Authorization")) {
+            access.authorization = std::string(*header);
+        }
+    }
+    return access;
+}
+
+// Hashes a readable sink's bytes in offset order as ranges complete, reading them back (from
+// the page cache, for a file) instead of holding them: whichever thread completes the range
+// at the hashing cursor hashes it and every completed range after it.
+class ReadBackHasher {
+ public:
+    ReadBackHasher(DownloadSink& sink, crypto::Md5Hasher& hasher, std::uint64_t start)
+        : sink_(sink), hasher_(hasher), next_(start) {}
+
+    void Complete(std::uint64_t offset, std::uint64_t length) {
+        std::unique_lock lock(mutex_);
+        done_.emplace(offset, length);
+        if (busy_) return;
+        busy_ = true;
+        std::string buffer;
+        while (!done_.empty() && done_.begin()->first == next_) {
+            const std::uint64_t size = done_.begin()->second;
+            done_.erase(done_.begin());
+            lock.unlock();
+            try {
+                if (buffer.empty()) buffer.resize(1U << 20U);
+                for (std::uint64_t at = next_; at < next_ + size;) {
+                    const auto want = static_cast<std::size_t>(
+                        std::min<std::uint64_t>(buffer.size(), next_ + size - at));
+                    const std::size_t n = sink_.ReadAt(at, buffer.data(), want);
+                    if (n == 0) throw Error(ErrorCode::kInternal, "a local file came back short");
+                    hasher_.Update(std::string_view(buffer.data(), n));
+                    at += n;
+                }
+            } catch (...) {
+                lock.lock();
+                busy_ = false;
+                throw;
+            }
+            lock.lock();
+            next_ += size;
+        }
+        busy_ = false;
+    }
+
+    std::uint64_t next() {
+        const std::lock_guard lock(mutex_);
+        return next_;
+    }
+
+ private:
+    DownloadSink& sink_;
+    crypto::Md5Hasher& hasher_;
+    std::mutex mutex_;
+    std::map<std::uint64_t, std::uint64_t> done_;
+    std::uint64_t next_;
+    bool busy_ = false;
+};
+
+bool SameAccount(const BlobClient& a, const BlobClient& b) {
+    return a.endpoint() == b.endpoint() && a.account_name() == b.account_name();
+}
+
+}  // namespace
+
+std::size_t AutoConcurrency() {
+    const std::size_t cores = std::max(1U, std::thread::hardware_concurrency());
+    return std::clamp<std::size_t>(cores * 4, 8, 32);
+}
+
+BlockPlan PlanBlocks(std::optional<std::uint64_t> size, std::uint64_t requested) {
+    std::uint64_t block = requested == 0 ? kDefaultBlockSize : requested;
+    if (block > kMaxBlockSize) {
+        throw Error(ErrorCode::kInvalidArgument, "the block size is larger than 4000 MiB",
+                    "block_size_too_large");
+    }
+    if (!size) return {block, 0};
+    if (*size > kMaxBlocks * kMaxBlockSize) {
+        throw Error(ErrorCode::kInvalidArgument, "the source is larger than a block blob can be",
+                    "blob_too_large");
+    }
+    if (*size > block * kMaxBlocks) {
+        constexpr std::uint64_t kMiB = 1ULL << 20U;
+        const std::uint64_t needed = (*size + kMaxBlocks - 1) / kMaxBlocks;
+        block = std::min(kMaxBlockSize, (needed + kMiB - 1) / kMiB * kMiB);
+    }
+    return {block, (*size + block - 1) / block};
+}
+
+bool NeedsStreamedCopy(const StorageError& error) {
+    const std::string& code = error.azure_code();
+    return error.status() == 501 || code == "APINotImplemented" ||
+           code == "CannotVerifyCopySource" || code == "FeatureNotSupportedOnEmulator";
+}
+
+// --- Sources and sinks ------------------------------------------------------------------------
+
+FileSource::FileSource(const std::filesystem::path& path) {
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) {
+        const int error = errno;
+        throw Error(error == ENOENT ? ErrorCode::kNotFound : ErrorCode::kInvalidArgument,
+                    SystemMessage("cannot open " + path.string(), error), "local_file");
+    }
+    struct stat info {};
+    if (::fstat(fd_, &info) != 0 || !S_ISREG(info.st_mode)) {
+        ::close(fd_);
+        fd_ = -1;
+        throw Error(ErrorCode::kInvalidArgument, path.string() + " is not a regular file",
+                    "local_file");
+    }
+    size_ = static_cast<std::uint64_t>(info.st_size);
+    ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+}
+
+FileSource::~FileSource() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+std::size_t FileSource::Read(char* buffer, std::size_t size) {
+    for (;;) {
+        const ssize_t n = ::read(fd_, buffer, size);
+        if (n >= 0) return static_cast<std::size_t>(n);
+        if (errno == EINTR) continue;
+        throw Error(ErrorCode::kInternal, SystemMessage("cannot read a local file", errno),
+                    "local_file");
+    }
+}
+
+std::size_t MemorySource::Read(char* buffer, std::size_t size) {
+    const std::size_t n = std::min(size, bytes_.size() - position_);
+    std::memcpy(buffer, bytes_.data() + position_, n);
+    position_ += n;
+    return n;
+}
+
+FileSink::FileSink(const std::filesystem::path& path, bool resume) {
+    const int flags = O_RDWR | O_CREAT | O_CLOEXEC | (resume ? 0 : O_TRUNC);
+    fd_ = ::open(path.c_str(), flags, 0644);
+    if (fd_ < 0) {
+        throw Error(ErrorCode::kInvalidArgument,
+                    SystemMessage("cannot create " + path.string(), errno), "local_file");
+    }
+}
+
+FileSink::~FileSink() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+void FileSink::WriteAt(std::uint64_t offset, std::string_view bytes) {
+    while (!bytes.empty()) {
+        const ssize_t n = ::pwrite(fd_, bytes.data(), bytes.size(), static_cast<off_t>(offset));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw Error(ErrorCode::kInternal, SystemMessage("cannot write a local file", errno),
+                        "local_file");
+        }
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+        offset += static_cast<std::uint64_t>(n);
+    }
+}
+
+std::size_t FileSink::ReadAt(std::uint64_t offset, char* buffer, std::size_t size) {
+    for (;;) {
+        const ssize_t n = ::pread(fd_, buffer, size, static_cast<off_t>(offset));
+        if (n >= 0) return static_cast<std::size_t>(n);
+        if (errno == EINTR) continue;
+        throw Error(ErrorCode::kInternal, SystemMessage("cannot read a local file", errno),
+                    "local_file");
+    }
+}
+
+void FileSink::Finish(std::uint64_t end_offset) {
+    if (::ftruncate(fd_, static_cast<off_t>(end_offset)) != 0) {
+        throw Error(ErrorCode::kInternal, SystemMessage("cannot write a local file", errno),
+                    "local_file");
+    }
+}
+
+OrderedSink::OrderedSink(BodySink downstream, std::uint64_t start_offset, std::size_t max_buffered)
+    : downstream_(std::move(downstream)), max_buffered_(max_buffered), next_(start_offset) {}
+
+std::uint64_t OrderedSink::next_offset() const {
+    const std::lock_guard lock(mutex_);
+    return next_;
+}
+
+std::size_t OrderedSink::buffered() const {
+    const std::lock_guard lock(mutex_);
+    return buffered_;
+}
+
+void OrderedSink::WriteAt(std::uint64_t offset, std::string_view bytes) {
+    WriteOwned(offset, std::string(bytes));
+}
+
+void OrderedSink::WriteOwned(std::uint64_t offset, std::string bytes) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] {
+        return failed_ || offset == next_ || buffered_ + bytes.size() <= max_buffered_;
+    });
+    if (failed_) throw Error(ErrorCode::kInternal, "the download's destination failed");
+    if (offset != next_ || delivering_) {
+        buffered_ += bytes.size();
+        held_.emplace(offset, std::move(bytes));
+        return;
+    }
+    delivering_ = true;
+    std::string piece = std::move(bytes);
+    for (;;) {
+        lock.unlock();
+        try {
+            if (!piece.empty()) downstream_(piece);
+        } catch (...) {
+            lock.lock();
+            failed_ = true;
+            delivering_ = false;
+            changed_.notify_all();
+            throw;
+        }
+        lock.lock();
+        next_ += piece.size();
+        auto it = held_.find(next_);
+        if (it == held_.end() || (piece.empty() && it->second.empty())) break;
+        piece = std::move(it->second);
+        buffered_ -= piece.size();
+        held_.erase(it);
+        changed_.notify_all();
+    }
+    delivering_ = false;
+    changed_.notify_all();
+}
+
+void OrderedSink::Finish(std::uint64_t end_offset) {
+    const std::lock_guard lock(mutex_);
+    if (next_ != end_offset || !held_.empty()) {
+        throw Error(ErrorCode::kInternal, "a download ended with pieces missing",
+                    "download_incomplete");
+    }
+}
+
+// --- Transfers --------------------------------------------------------------------------------
+
+Transfer::Transfer(TransferPool& pool, TransferOptions options)
+    : pool_(pool), options_(std::move(options)) {
+    if (options_.concurrency == 0) options_.concurrency = AutoConcurrency();
+}
+
+std::size_t Transfer::InFlight(std::uint64_t block_size) const {
+    const std::uint64_t by_memory = options_.memory_limit / std::max<std::uint64_t>(1, block_size);
+    return static_cast<std::size_t>(std::clamp<std::uint64_t>(by_memory, 1, options_.concurrency));
+}
+
+void Transfer::Progress(std::uint64_t bytes) const {
+    if (options_.on_progress && bytes > 0) options_.on_progress(bytes);
+}
+
+TransferResult Transfer::Upload(const BlobClient& client, std::string_view container,
+                                std::string_view blob, UploadSource& source,
+                                const UploadOptions& upload) const {
+    const CallOptions& call = options_.call;
+    const std::optional<std::uint64_t> known = source.size();
+    const BlockPlan plan = PlanBlocks(known, options_.block_size);
+
+    // Small enough for one request? With an unknown size, read up to the threshold and see.
+    std::string head;
+    if (!known || *known <= options_.single_shot_threshold) {
+        const std::uint64_t want = known ? *known : options_.single_shot_threshold + 1;
+        head.resize(want);
+        head.resize(ReadFull(source, head.data(), head.size()));
+        if (head.size() <= options_.single_shot_threshold) {
+            if (known && head.size() != *known) {
+                throw Error(ErrorCode::kInternal, "a local file changed size while being read",
+                            "source_changed");
+            }
+            PutBlobOptions put;
+            put.headers = upload.headers;
+            put.metadata = upload.metadata;
+            put.conditions = upload.conditions;
+            std::string md5;
+            if (options_.compute_md5 || options_.transactional_md5) md5 = Md5Base64(head);
+            if (options_.compute_md5) put.headers.content_md5 = md5;
+            if (options_.transactional_md5) put.transactional_md5 = md5;
+            const UploadResult result =
+                client.PutBlob(container, blob, RequestBody::FromBytes(head), put, call);
+            Progress(head.size());
+            return ResultOf(result, head.size(), options_.compute_md5 ? md5 : std::string());
+        }
+    }
+
+    const std::uint64_t block_size = plan.block_size;
+    const std::size_t in_flight = InFlight(block_size);
+    const std::string upload_id = NewUploadId();
+    BufferPool buffers(block_size);
+    TaskGroup group(pool_, in_flight);
+    crypto::Md5Hasher whole;
+    std::vector<std::string> ids;
+    std::uint64_t total = 0;
+    std::size_t head_used = 0;
+
+    for (std::uint64_t index = 0;; ++index) {
+        if (index >= kMaxBlocks) {
+            throw Error(ErrorCode::kInvalidArgument,
+                        "the source needs more than 50000 blocks: use a larger block size",
+                        "blob_too_large");
+        }
+        std::shared_ptr<std::string> buffer = buffers.Take();
+        std::size_t n = 0;
+        if (head_used < head.size()) {  // bytes read while deciding on a single request
+            n = std::min<std::size_t>(block_size, head.size() - head_used);
+            std::memcpy(buffer->data(), head.data() + head_used, n);
+            head_used += n;
+            if (head_used == head.size()) std::string().swap(head);
+        }
+        n += ReadFull(source, buffer->data() + n, block_size - n);
+        if (n == 0 && index > 0) break;
+        std::string id = MakeBlockId(upload_id, index);
+        ids.push_back(id);
+        const std::string_view bytes(buffer->data(), n);
+        auto stage = [&, buffer, bytes, id = std::move(id)]() mutable {
+            const std::string md5 = options_.transactional_md5 ? Md5Base64(bytes) : std::string();
+            client.PutBlock(container, blob, id, RequestBody::FromBytes(bytes), md5, call);
+            Progress(bytes.size());
+            buffers.Give(std::move(buffer));
+        };
+        if (!group.Submit(std::move(stage))) break;
+        // Hashed here, in order, while the block travels.
+        if (options_.compute_md5) whole.Update(bytes);
+        total += n;
+        if (n < block_size) break;
+    }
+    group.Wait();
+    if (known && total != *known) {
+        throw Error(ErrorCode::kInternal, "a local file changed size while being read",
+                    "source_changed");
+    }
+
+    PutBlockListOptions commit;
+    commit.headers = upload.headers;
+    commit.metadata = upload.metadata;
+    commit.conditions = upload.conditions;
+    std::string md5;
+    if (options_.compute_md5) md5 = crypto::Base64Encode(whole.Finish());
+    commit.headers.content_md5 = md5;
+    TransferResult result =
+        ResultOf(client.PutBlockList(container, blob, ids, commit, call), total, md5);
+    result.blocks = ids.size();
+    return result;
+}
+
+TransferResult Transfer::Download(const BlobClient& client, std::string_view container,
+                                  std::string_view blob, DownloadSink& sink,
+                                  const DownloadOptions& download) const {
+    const CallOptions& call = options_.call;
+    const std::uint64_t block_size = PlanBlocks(std::nullopt, options_.block_size).block_size;
+    const std::uint64_t start = download.offset;
+    const bool random = sink.random_access();
+    const bool may_verify = options_.compute_md5 && start == 0;
+    crypto::Md5Hasher hasher;
+
+    // The first range tells the size, the ETag and the MD5; it is the head of the line, so its
+    // bytes go straight to the sink (and the hash) as they arrive.
+    std::uint64_t first_size = 0;
+    DownloadResult answer;
+    GetBlobOptions first_range;
+    first_range.offset = start;
+    first_range.length = block_size;
+    try {
+        answer = client.GetBlob(
+            container, blob,
+            [&](std::string_view bytes) {
+                sink.WriteAt(start + first_size, bytes);
+                if (may_verify) hasher.Update(bytes);
+                first_size += bytes.size();
+            },
+            first_range, call);
+    } catch (const StorageError& error) {
+        if (error.status() != 416) throw;
+        // An empty blob, or an offset at (or past) the end: nothing left to read.
+        const BlobProperties properties = client.GetBlobProperties(container, blob, call);
+        if (start > properties.content_length) throw;
+        TransferResult result = ResultOf(properties);
+        result.size = 0;
+        if (may_verify && !properties.content_md5.empty()) {
+            if (properties.content_md5 != Md5Base64({})) {
+                throw Error(ErrorCode::kInternal, "the downloaded bytes do not match the MD5",
+                            "md5_mismatch");
+            }
+            result.md5_verified = true;
+        }
+        sink.Finish(start);
+        return result;
+    }
+    Progress(first_size);
+    const BlobProperties& properties = answer.properties;
+    const std::uint64_t end = properties.content_length;
+    const bool verify = may_verify && !properties.content_md5.empty();
+    const std::uint64_t rest = start + first_size;
+
+    // How the other ranges travel: a file takes them as they arrive (read back to be hashed);
+    // other sinks get them whole, in order, through an OrderedSink.
+    const bool direct = random && (!verify || sink.readable());
+    ReadBackHasher read_back(sink, hasher, rest);
+    std::uint64_t delivered = rest;
+    OrderedSink in_order(
+        [&](std::string_view bytes) {
+            if (verify) hasher.Update(bytes);
+            if (!random) sink.WriteAt(delivered, bytes);
+            delivered += bytes.size();
+        },
+        rest, static_cast<std::size_t>(options_.memory_limit + block_size));
+
+    const std::string etag = properties.etag;
+    {
+        TaskGroup group(pool_, InFlight(block_size));
+        for (std::uint64_t offset = rest; offset < end; offset += block_size) {
+            const std::uint64_t length = std::min(block_size, end - offset);
+            auto fetch = [&, offset, length] {
+                GetBlobOptions range;
+                range.offset = offset;
+                range.length = length;
+                range.conditions.if_match = etag;
+                if (direct) {
+                    std::uint64_t at = offset;
+                    client.GetBlob(
+                        container, blob,
+                        [&](std::string_view bytes) {
+                            sink.WriteAt(at, bytes);
+                            at += bytes.size();
+                        },
+                        range, call);
+                    if (at != offset + length) {
+                        throw Error(ErrorCode::kInternal, "a ranged read came back short",
+                                    "download_incomplete");
+                    }
+                    if (verify) read_back.Complete(offset, length);
+                    Progress(length);
+                    return;
+                }
+                std::string piece;
+                piece.reserve(length);
+                client.GetBlob(
+                    container, blob, [&](std::string_view bytes) { piece.append(bytes); }, range,
+                    call);
+                if (piece.size() != length) {
+                    throw Error(ErrorCode::kInternal, "a ranged read came back short",
+                                "download_incomplete");
+                }
+                if (random) sink.WriteAt(offset, piece);
+                in_order.WriteOwned(offset, std::move(piece));
+                Progress(length);
+            };
+            if (!group.Submit(std::move(fetch))) break;
+        }
+        group.Wait();
+    }
+    if (!direct) in_order.Finish(end);
+    if (direct && verify && read_back.next() != end) {
+        throw Error(ErrorCode::kInternal, "a download ended with pieces missing",
+                    "download_incomplete");
+    }
+    if (verify && crypto::Base64Encode(hasher.Finish()) != properties.content_md5) {
+        throw Error(ErrorCode::kInternal, "the downloaded bytes do not match the blob's MD5",
+                    "md5_mismatch");
+    }
+    sink.Finish(end);
+    TransferResult result = ResultOf(properties);
+    result.size = end - start;
+    result.md5_verified = verify;
+    return result;
+}
+
+TransferResult Transfer::Copy(const BlobClient& source, std::string_view source_container,
+                              std::string_view source_blob, const BlobClient& destination,
+                              std::string_view container, std::string_view blob) const {
+    const CallOptions& call = options_.call;
+    if (SameAccount(source, destination)) {
+        try {
+            SourceAccess access{source.BlobUrlOf(source_container, source_blob), {}};
+            if (source.credential().type() == CredentialType::kSas) {
+                access = AccessTo(source, source_container, source_blob, call);
+            }
+            TransferResult result =
+                ResultOf(destination.CopyBlob(container, blob, access.url, {}, call));
+            result.copy_method = "copy_blob";
+            Progress(result.size);
+            return result;
+        } catch (const StorageError& error) {
+            if (!NeedsStreamedCopy(error)) throw;
+            const BlobProperties properties =
+                source.GetBlobProperties(source_container, source_blob, call);
+            return StreamedCopy(source, source_container, source_blob, properties, destination,
+                                container, blob);
+        }
+    }
+
+    const BlobProperties properties = source.GetBlobProperties(source_container, source_blob, call);
+    const SourceAccess access = AccessTo(source, source_container, source_blob, call);
+    const std::uint64_t size = properties.content_length;
+    try {
+        if (size <= std::min(kMaxPutBlobFromUrlSize,
+                             std::max(options_.single_shot_threshold, std::uint64_t{256} << 20U))) {
+            PutBlobFromUrlOptions put;
+            put.headers = HeadersOf(properties);
+            put.metadata = properties.metadata;
+            put.source_authorization = access.authorization;
+            TransferResult result =
+                ResultOf(destination.PutBlobFromUrl(container, blob, access.url, put, call), size,
+                         properties.content_md5);
+            result.copy_method = "put_blob_from_url";
+            Progress(size);
+            return result;
+        }
+        const BlockPlan plan = PlanBlocks(size, options_.block_size);
+        const std::string upload_id = NewUploadId();
+        std::vector<std::string> ids;
+        TaskGroup group(pool_, options_.concurrency);
+        for (std::uint64_t index = 0; index < plan.block_count; ++index) {
+            ids.push_back(MakeBlockId(upload_id, index));
+            auto stage = [&, index, id = ids.back()] {
+                PutBlockFromUrlOptions block;
+                block.source_offset = index * plan.block_size;
+                block.source_length = std::min(plan.block_size, size - block.source_offset);
+                block.source_authorization = access.authorization;
+                destination.PutBlockFromUrl(container, blob, id, access.url, block, call);
+                Progress(*block.source_length);
+            };
+            if (!group.Submit(std::move(stage))) break;
+        }
+        group.Wait();
+        PutBlockListOptions commit;
+        commit.headers = HeadersOf(properties);
+        commit.metadata = properties.metadata;
+        TransferResult result =
+            ResultOf(destination.PutBlockList(container, blob, ids, commit, call), size,
+                     properties.content_md5);
+        result.blocks = ids.size();
+        result.copy_method = "put_block_from_url";
+        return result;
+    } catch (const StorageError& error) {
+        if (!NeedsStreamedCopy(error)) throw;
+    }
+    return StreamedCopy(source, source_container, source_blob, properties, destination, container,
+                        blob);
+}
+
+TransferResult Transfer::StreamedCopy(const BlobClient& source, std::string_view source_container,
+                                      std::string_view source_blob,
+                                      const BlobProperties& properties,
+                                      const BlobClient& destination, std::string_view container,
+                                      std::string_view blob) const {
+    const CallOptions& call = options_.call;
+    const std::uint64_t size = properties.content_length;
+    const std::string& etag = properties.etag;
+    auto read_range = [&](std::uint64_t offset, std::uint64_t length) {
+        std::string bytes;
+        bytes.reserve(length);
+        if (length == 0) return bytes;
+        GetBlobOptions range;
+        range.offset = offset;
+        range.length = length;
+        range.conditions.if_match = etag;
+        source.GetBlob(
+            source_container, source_blob, [&](std::string_view b) { bytes.append(b); }, range,
+            call);
+        if (bytes.size() != length) {
+            throw Error(ErrorCode::kInternal, "a ranged read came back short",
+                        "download_incomplete");
+        }
+        return bytes;
+    };
+
+    BlobHttpHeaders headers = HeadersOf(properties);
+    if (size <= options_.single_shot_threshold) {
+        const std::string bytes = read_range(0, size);
+        PutBlobOptions put;
+        put.headers = headers;
+        put.metadata = properties.metadata;
+        const std::string md5 = Md5Base64(bytes);
+        if (!properties.content_md5.empty() && properties.content_md5 != md5) {
+            throw Error(ErrorCode::kInternal, "the source's bytes do not match its MD5",
+                        "md5_mismatch");
+        }
+        if (options_.transactional_md5) put.transactional_md5 = md5;
+        if (put.headers.content_md5.empty() && options_.compute_md5) put.headers.content_md5 = md5;
+        TransferResult result =
+            ResultOf(destination.PutBlob(container, blob, RequestBody::FromBytes(bytes), put, call),
+                     size, put.headers.content_md5);
+        result.copy_method = "streamed";
+        Progress(size);
+        return result;
+    }
+
+    const BlockPlan plan = PlanBlocks(size, options_.block_size);
+    const std::string upload_id = NewUploadId();
+    std::vector<std::string> ids;
+    TaskGroup group(pool_, InFlight(plan.block_size));
+    for (std::uint64_t index = 0; index < plan.block_count; ++index) {
+        ids.push_back(MakeBlockId(upload_id, index));
+        auto stage = [&, index, id = ids.back()] {
+            const std::uint64_t offset = index * plan.block_size;
+            const std::string bytes = read_range(offset, std::min(plan.block_size, size - offset));
+            const std::string md5 = options_.transactional_md5 ? Md5Base64(bytes) : std::string();
+            destination.PutBlock(container, blob, id, RequestBody::FromBytes(bytes), md5, call);
+            Progress(bytes.size());
+        };
+        if (!group.Submit(std::move(stage))) break;
+    }
+    group.Wait();
+    PutBlockListOptions commit;
+    commit.headers = headers;
+    commit.metadata = properties.metadata;
+    TransferResult result = ResultOf(destination.PutBlockList(container, blob, ids, commit, call),
+                                     size, properties.content_md5);
+    result.blocks = ids.size();
+    result.copy_method = "streamed";
+    return result;
+}
+
+}  // namespace cerulean::azure

@@ -1,0 +1,268 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "azure/blob_client.hpp"
+#include "azure/call_options.hpp"
+#include "azure/storage_error.hpp"
+#include "azure/transfer_pool.hpp"
+
+namespace cerulean::azure {
+
+/// The most blocks one block blob may have.
+inline constexpr std::uint64_t kMaxBlocks = 50'000;
+/// The largest block Put Block accepts (4000 MiB).
+inline constexpr std::uint64_t kMaxBlockSize = 4000ULL << 20U;
+/// The block size used when none is given (larger for blobs that would need more blocks).
+inline constexpr std::uint64_t kDefaultBlockSize = 8ULL << 20U;
+/// The largest source Put Blob From URL copies in one request (5000 MiB).
+inline constexpr std::uint64_t kMaxPutBlobFromUrlSize = 5000ULL << 20U;
+
+/// Settings of uploads, downloads and copies.
+struct TransferOptions {
+    /// Bytes per block (and per ranged read); 0 picks kDefaultBlockSize, raised so that a blob
+    /// needs at most kMaxBlocks blocks.
+    std::uint64_t block_size = 0;
+    /// Requests of one transfer in flight at once; 0: AutoConcurrency(). Also bounded by
+    /// `memory_limit` / block size for transfers that buffer blocks.
+    std::size_t concurrency = 0;
+    /// Sources up to this size go up in one Put Blob request (and copies in one Put Blob From
+    /// URL); larger ones in blocks.
+    std::uint64_t single_shot_threshold = 32ULL << 20U;
+    /// Buffers one transfer may hold (block size x requests in flight), about.
+    std::uint64_t memory_limit = 32ULL << 20U;
+    /// Compute the whole blob's MD5 on upload (stored as its Content-MD5) and check it on a
+    /// download from offset 0 when the service has one.
+    bool compute_md5 = true;
+    /// Send a transactional Content-MD5 with every Put Blob and Put Block (checked by the
+    /// service on arrival).
+    bool transactional_md5 = true;
+    /// Called with the number of bytes each finished piece moved (from worker threads).
+    std::function<void(std::uint64_t bytes)> on_progress;
+    /// Deadline and stop of every call the transfer makes.
+    CallOptions call;
+};
+
+/// Requests in flight when none is asked for: enough to hide latency, few enough for a small
+/// machine.
+std::size_t AutoConcurrency();
+
+/// How a blob of some size is cut into blocks.
+struct BlockPlan {
+    std::uint64_t block_size = 0;   ///< bytes per block (the last may be shorter)
+    std::uint64_t block_count = 0;  ///< number of blocks (0 for an empty or unknown size)
+};
+
+/// The blocks of a blob of `size` bytes (none: unknown) with `requested` bytes per block (0:
+/// the default). The block size is raised, to a whole MiB, when the blob would need more than
+/// kMaxBlocks. Throws core::Error (kInvalidArgument) when the size cannot fit in a block blob.
+BlockPlan PlanBlocks(std::optional<std::uint64_t> size, std::uint64_t requested);
+
+/// Where an upload reads from: pulled sequentially by one thread.
+class UploadSource {
+ public:
+    virtual ~UploadSource() = default;
+    /// Copies up to `size` next bytes into `buffer`; returns how many, 0 at the end.
+    virtual std::size_t Read(char* buffer, std::size_t size) = 0;
+    /// The total size when known in advance.
+    [[nodiscard]] virtual std::optional<std::uint64_t> size() const = 0;
+};
+
+/// An UploadSource over a local file.
+class FileSource final : public UploadSource {
+ public:
+    /// Opens `path`. Throws core::Error (kNotFound or kInvalidArgument) when it cannot.
+    explicit FileSource(const std::filesystem::path& path);
+    /// Closes the file.
+    ~FileSource() override;
+    FileSource(const FileSource&) = delete;
+    FileSource& operator=(const FileSource&) = delete;
+    /// Reads the next bytes. Throws core::Error (kInternal) on a read error.
+    std::size_t Read(char* buffer, std::size_t size) override;
+    /// The file's size when opened.
+    [[nodiscard]] std::optional<std::uint64_t> size() const override { return size_; }
+
+ private:
+    int fd_ = -1;
+    std::uint64_t size_ = 0;
+};
+
+/// An UploadSource over bytes in memory (not owned).
+class MemorySource final : public UploadSource {
+ public:
+    /// A source of `bytes`, which must outlive it.
+    explicit MemorySource(std::string_view bytes) : bytes_(bytes) {}
+    /// Copies the next bytes.
+    std::size_t Read(char* buffer, std::size_t size) override;
+    /// The length of the bytes.
+    [[nodiscard]] std::optional<std::uint64_t> size() const override { return bytes_.size(); }
+
+ private:
+    std::string_view bytes_;
+    std::size_t position_ = 0;
+};
+
+/// Where a download writes: pieces at offsets, from several threads at once, each piece
+/// covering a distinct range.
+class DownloadSink {
+ public:
+    virtual ~DownloadSink() = default;
+    /// Writes `bytes` at `offset`. Sinks that are not random_access() receive the pieces in
+    /// offset order from one thread at a time.
+    virtual void WriteAt(std::uint64_t offset, std::string_view bytes) = 0;
+    /// Whether pieces may arrive in any order and concurrently (a file).
+    [[nodiscard]] virtual bool random_access() const { return false; }
+    /// Reads back up to `size` written bytes at `offset` (so that a download can hash a file
+    /// in order without holding its pieces); 0 when the sink cannot.
+    virtual std::size_t ReadAt(std::uint64_t offset, char* buffer, std::size_t size) {
+        (void)offset, (void)buffer, (void)size;
+        return 0;
+    }
+    /// Whether ReadAt works.
+    [[nodiscard]] virtual bool readable() const { return false; }
+    /// Called once after the last byte, with the offset just past it.
+    virtual void Finish(std::uint64_t end_offset) { (void)end_offset; }
+};
+
+/// A DownloadSink into a local file, written with pwrite at the pieces' offsets.
+class FileSink final : public DownloadSink {
+ public:
+    /// Creates (or, with `resume`, opens without truncating) `path`. Throws core::Error.
+    explicit FileSink(const std::filesystem::path& path, bool resume = false);
+    /// Closes the file.
+    ~FileSink() override;
+    FileSink(const FileSink&) = delete;
+    FileSink& operator=(const FileSink&) = delete;
+    /// pwrite at `offset`. Throws core::Error (kInternal) on a write error.
+    void WriteAt(std::uint64_t offset, std::string_view bytes) override;
+    /// True.
+    [[nodiscard]] bool random_access() const override { return true; }
+    /// pread at `offset`.
+    std::size_t ReadAt(std::uint64_t offset, char* buffer, std::size_t size) override;
+    /// True.
+    [[nodiscard]] bool readable() const override { return true; }
+    /// Cuts the file at `end_offset` (a resumed file may have been longer).
+    void Finish(std::uint64_t end_offset) override;
+
+ private:
+    int fd_ = -1;
+};
+
+/// A DownloadSink that takes pieces in any order from any thread and hands them to a
+/// BodySink strictly in offset order, holding early pieces meanwhile. A writer whose early
+/// piece would take the held bytes over `max_buffered` waits until its turn (the writer of the
+/// next piece never waits), so memory stays bounded. An exception from the downstream sink
+/// reaches the writer that delivered the piece, and every later writer.
+class OrderedSink final : public DownloadSink {
+ public:
+    /// Delivers to `downstream` starting at `start_offset`.
+    OrderedSink(BodySink downstream, std::uint64_t start_offset, std::size_t max_buffered);
+    /// Copies `bytes` if it must wait; see WriteOwned.
+    void WriteAt(std::uint64_t offset, std::string_view bytes) override;
+    /// Delivers `bytes` now if `offset` is the next one (then any held pieces that follow),
+    /// else holds it.
+    void WriteOwned(std::uint64_t offset, std::string bytes);
+    /// The offset of the next byte to deliver.
+    [[nodiscard]] std::uint64_t next_offset() const;
+    /// Bytes held, waiting for their turn.
+    [[nodiscard]] std::size_t buffered() const;
+    /// Throws core::Error (kInternal) when pieces are still held or missing before `end_offset`.
+    void Finish(std::uint64_t end_offset) override;
+
+ private:
+    BodySink downstream_;
+    std::size_t max_buffered_;
+    mutable std::mutex mutex_;
+    std::condition_variable changed_;
+    std::map<std::uint64_t, std::string> held_;
+    std::size_t buffered_ = 0;
+    std::uint64_t next_ = 0;
+    bool delivering_ = false;
+    bool failed_ = false;
+};
+
+/// What an upload stores with the blob.
+struct UploadOptions {
+    BlobHttpHeaders headers;      ///< content type etc.; content_md5 is computed when enabled
+    Metadata metadata;            ///< user metadata
+    AccessConditions conditions;  ///< e.g. if_none_match "*"
+};
+
+/// The outcome of an upload, download or copy.
+struct TransferResult {
+    std::uint64_t size = 0;                         ///< bytes of the blob (moved, for downloads)
+    std::string etag;                               ///< the blob's ETag
+    std::optional<core::UnixMillis> last_modified;  ///< the blob's Last-Modified
+    std::string content_md5;                        ///< the blob's MD5, base64, or empty
+    std::uint64_t blocks = 0;                       ///< blocks staged (0: one request)
+    bool md5_verified = false;                      ///< a download checked the whole MD5
+    /// How a copy was made: "copy_blob", "put_blob_from_url", "put_block_from_url",
+    /// "streamed"; empty for uploads and downloads.
+    std::string copy_method;
+};
+
+/// Download parameters.
+struct DownloadOptions {
+    /// The first byte to fetch (resuming a partial download); the whole blob's MD5 is checked
+    /// only from 0.
+    std::uint64_t offset = 0;
+};
+
+/// Uploads, downloads and copies of whole blobs through one bounded pool: blocks in parallel,
+/// memory bounded by block size x requests in flight. Thread-safe (the pool is shared; each call
+/// has its own state), so many transfers may run at once on one pool.
+class Transfer {
+ public:
+    /// Transfers on `pool` with `options`.
+    Transfer(TransferPool& pool, TransferOptions options);
+
+    /// The options, resolved (block size 0 stays 0: it depends on each blob's size).
+    [[nodiscard]] const TransferOptions& options() const noexcept { return options_; }
+
+    /// Uploads `source` as a block blob: one Put Blob up to the single-shot threshold, else
+    /// Put Block in parallel then Put Block List. A failure leaves no new committed blob.
+    TransferResult Upload(const BlobClient& client, std::string_view container,
+                          std::string_view blob, UploadSource& source,
+                          const UploadOptions& upload = {}) const;
+
+    /// Downloads a blob (from `download.offset`) into `sink` with parallel ranged reads pinned
+    /// to the first answer's ETag, then checks its MD5. Throws core::Error (kInternal,
+    /// "md5_mismatch") when the bytes do not match the stored MD5.
+    TransferResult Download(const BlobClient& client, std::string_view container,
+                            std::string_view blob, DownloadSink& sink,
+                            const DownloadOptions& download = {}) const;
+
+    /// Copies a blob, content type and metadata included: Copy Blob inside one account; Put
+    /// Blob From URL or Put Block From URL across accounts (with a SAS generated from a source
+    /// key, or a bearer token); a streamed copy through this process where the service cannot.
+    TransferResult Copy(const BlobClient& source, std::string_view source_container,
+                        std::string_view source_blob, const BlobClient& destination,
+                        std::string_view container, std::string_view blob) const;
+
+ private:
+    TransferResult StreamedCopy(const BlobClient& source, std::string_view source_container,
+                                std::string_view source_blob, const BlobProperties& properties,
+                                const BlobClient& destination, std::string_view container,
+                                std::string_view blob) const;
+    [[nodiscard]] std::size_t InFlight(std::uint64_t block_size) const;
+    void Progress(std::uint64_t bytes) const;
+
+    TransferPool& pool_;
+    TransferOptions options_;
+};
+
+/// Whether a copy failure means the service cannot copy from that source (then a streamed copy
+/// is the way): 501 APINotImplemented, CannotVerifyCopySource, and the like.
+bool NeedsStreamedCopy(const StorageError& error);
+
+}  // namespace cerulean::azure

@@ -1,0 +1,654 @@
+#include "cli/blob_command.hpp"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <boost/json.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "azure/blob_client.hpp"
+#include "azure/storage_error.hpp"
+#include "azure/transfer.hpp"
+#include "azure/transfer_pool.hpp"
+#include "cli/progress_bar.hpp"
+#include "cli/remote_path.hpp"
+#include "cli/size_parser.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+
+namespace cerulean::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using azure::BlobClient;
+using azure::TransferResult;
+using core::Error;
+using core::ErrorCode;
+
+constexpr std::string_view kEnvironmentVariable = "AZURE_STORAGE_CONNECTION_STRING";
+
+// A usage error: exit 2.
+Error Usage(std::string message) {
+    return {ErrorCode::kInvalidArgument, std::move(message), "usage"};
+}
+
+// Everything one run of a verb shares: the account, the pool, the output and the counters.
+class Session {
+ public:
+    Session(const BlobArgs& args, std::string connection_string)
+        : args_(args),
+          client_(BlobClient::FromConnectionString(connection_string, ClientOptionsFor(args))),
+          bar_(::isatty(STDERR_FILENO) == 1) {
+        if (!args.block_size.empty()) {
+            // A blob that fits in one block goes up in one request.
+            options_.block_size = ParseSize(args.block_size);
+            options_.single_shot_threshold = options_.block_size;
+        }
+        options_.concurrency = args.concurrency;
+        if (args.no_checksum) {
+            options_.compute_md5 = false;
+            options_.transactional_md5 = false;
+        }
+        options_.on_progress = [this](std::uint64_t bytes) { bar_.AddBytes(bytes); };
+        pool_ = std::make_unique<azure::TransferPool>(
+            args.concurrency == 0 ? azure::AutoConcurrency() : args.concurrency);
+        transfer_.emplace(*pool_, options_);
+    }
+
+    static azure::ClientOptions ClientOptionsFor(const BlobArgs& args) {
+        azure::ClientOptions options;
+        const std::size_t connections = args.concurrency == 0 ? 64 : args.concurrency * 2;
+        options.transport_options.max_idle_connections = std::max<std::size_t>(connections, 16);
+        return options;
+    }
+
+    const BlobArgs& args() const { return args_; }
+    const BlobClient& client() const { return client_; }
+    azure::TransferPool& pool() { return *pool_; }
+    const azure::Transfer& transfer() const { return *transfer_; }
+    const azure::TransferOptions& options() const { return transfer_->options(); }
+    ProgressBar& bar() { return bar_; }
+
+    // One JSON Lines object (with --json) or a plain line, never interleaved.
+    void Emit(const boost::json::object& json, const std::string& plain) {
+        const std::lock_guard lock(output_);
+        if (args_.json) {
+            std::cout << boost::json::serialize(json) << '\n';
+        } else if (!plain.empty()) {
+            std::cout << plain << '\n';
+        }
+    }
+
+    // One readable line on stderr for a failed item.
+    void Fail(std::string_view item, const std::exception& error) {
+        failures_.fetch_add(1);
+        const std::lock_guard lock(output_);
+        std::cout.flush();
+        if (::isatty(STDERR_FILENO) == 1) std::cerr << "\r\x1b[2K";
+        std::cerr << "cerulean blob " << args_.verb << ": ";
+        if (!item.empty()) std::cerr << item << ": ";
+        std::cerr << error.what() << '\n';
+    }
+
+    // The final summary line (stderr, so that stdout stays parseable).
+    void Summary(std::string_view verb, std::string_view noun) {
+        bar_.Stop();
+        std::cout.flush();
+        std::cerr << FormatSummary(verb, bar_.items(), noun, bar_.bytes(), bar_.elapsed()) << '\n';
+    }
+
+    int failures() const { return failures_.load(); }
+
+ private:
+    const BlobArgs& args_;
+    BlobClient client_;
+    azure::TransferOptions options_;
+    std::unique_ptr<azure::TransferPool> pool_;
+    std::optional<azure::Transfer> transfer_;
+    ProgressBar bar_;
+    std::mutex output_;
+    std::atomic<int> failures_{0};
+};
+
+std::string TimeText(const std::optional<core::UnixMillis>& t) {
+    return t ? core::FormatRfc3339(*t) : std::string();
+}
+
+boost::json::object ItemJson(std::string_view name, std::uint64_t size, std::string_view etag,
+                             const std::optional<core::UnixMillis>& last_modified,
+                             std::string_view md5) {
+    boost::json::object o;
+    o["name"] = name;
+    o["size"] = size;
+    // Listings give ETags bare, response headers quoted: print them one way.
+    if (!etag.empty()) {
+        o["etag"] = etag.front() == '"' ? std::string(etag) : "\"" + std::string(etag) + "\"";
+    }
+    if (last_modified) o["last_modified"] = TimeText(last_modified);
+    if (!md5.empty()) o["content_md5"] = md5;
+    return o;
+}
+
+boost::json::object ResultJson(std::string_view name, const TransferResult& r) {
+    return ItemJson(name, r.size, r.etag, r.last_modified, r.content_md5);
+}
+
+// The last segment of a blob name or path ("a/b/c.txt" -> "c.txt").
+std::string BaseName(std::string_view name) {
+    while (!name.empty() && name.back() == '/') name.remove_suffix(1);
+    const std::size_t slash = name.rfind('/');
+    return std::string(slash == std::string_view::npos ? name : name.substr(slash + 1));
+}
+
+void Need(const BlobArgs& args, std::size_t count, std::string_view usage) {
+    if (args.operands.size() != count) {
+        throw Usage("usage: cerulean blob " + args.verb + " " + std::string(usage));
+    }
+}
+
+RemotePath Remote(std::string_view text) {
+    return ParseRemotePath(text);
+}
+
+RemotePath RemoteWithContainer(std::string_view text) {
+    RemotePath remote = Remote(text);
+    if (remote.container.empty()) throw Usage("'" + std::string(text) + "' names no container");
+    return remote;
+}
+
+// --- ls -----------------------------------------------------------------------------------------
+
+int List(Session& s) {
+    const BlobArgs& args = s.args();
+    if (args.operands.size() > 1) throw Usage("usage: cerulean blob ls [az://CONTAINER[/PREFIX]]");
+    s.bar().Stop();
+    if (args.operands.empty() || Remote(args.operands[0]).container.empty()) {
+        azure::ListContainersOptions options;
+        do {
+            const azure::ContainerListPage page = s.client().ListContainers(options);
+            for (const auto& c : page.containers) {
+                boost::json::object o;
+                o["name"] = c.name;
+                if (!c.etag.empty()) o["etag"] = c.etag;
+                if (c.last_modified) o["last_modified"] = TimeText(c.last_modified);
+                s.Emit(o, c.name);
+            }
+            options.marker = page.next_marker;
+        } while (!options.marker.empty());
+        return 0;
+    }
+    const RemotePath remote = Remote(args.operands[0]);
+    azure::ListBlobsOptions options;
+    options.prefix = remote.path;
+    if (!args.recursive) {
+        options.delimiter = "/";
+        // "az://c/dir" lists the folder's contents, like "az://c/dir/".
+        if (!options.prefix.empty() && options.prefix.back() != '/') {
+            const azure::BlobListPage probe =
+                s.client().ListBlobs(remote.container, {options.prefix + "/", "/", {}, 1, false});
+            if (!probe.blobs.empty() || !probe.prefixes.empty()) options.prefix += '/';
+        }
+    }
+    do {
+        const azure::BlobListPage page = s.client().ListBlobs(remote.container, options);
+        for (const auto& prefix : page.prefixes) {
+            boost::json::object o;
+            o["name"] = prefix;
+            o["type"] = "prefix";
+            s.Emit(o, std::string(12, ' ') + "  " + std::string(20, ' ') + "  " + prefix);
+        }
+        for (const auto& b : page.blobs) {
+            std::string plain = std::to_string(b.size);
+            if (plain.size() < 12) plain.insert(0, 12 - plain.size(), ' ');
+            std::string when = TimeText(b.last_modified);
+            when.resize(20, ' ');
+            plain += "  " + when + "  " + b.name;
+            s.Emit(ItemJson(b.name, static_cast<std::uint64_t>(b.size), b.etag, b.last_modified,
+                            b.content_md5),
+                   plain);
+        }
+        options.marker = page.next_marker;
+    } while (!options.marker.empty());
+    return 0;
+}
+
+// --- mb, rb -------------------------------------------------------------------------------------
+
+int MakeContainer(Session& s) {
+    Need(s.args(), 1, "az://CONTAINER");
+    const RemotePath remote = RemoteWithContainer(s.args().operands[0]);
+    if (!remote.path.empty()) throw Usage("mb takes a container, not a blob path");
+    s.bar().Stop();
+    s.client().CreateContainer(remote.container);
+    boost::json::object o;
+    o["name"] = remote.container;
+    s.Emit(o, "");
+    return 0;
+}
+
+int RemoveContainer(Session& s) {
+    Need(s.args(), 1, "az://CONTAINER [--force]");
+    const RemotePath remote = RemoteWithContainer(s.args().operands[0]);
+    if (!remote.path.empty()) throw Usage("rb takes a container, not a blob path");
+    s.bar().Stop();
+    if (!s.args().force) {
+        azure::ListBlobsOptions options;
+        options.max_results = 1;
+        if (!s.client().ListBlobs(remote.container, options).blobs.empty()) {
+            throw Error(ErrorCode::kFailedPrecondition,
+                        "container " + remote.container + " is not empty (use --force)",
+                        "container_not_empty");
+        }
+    }
+    s.client().DeleteContainer(remote.container);
+    boost::json::object o;
+    o["name"] = remote.container;
+    s.Emit(o, "");
+    return 0;
+}
+
+// --- put ----------------------------------------------------------------------------------------
+
+azure::UploadOptions UploadOptionsFor(const fs::path& file) {
+    azure::UploadOptions upload;
+    upload.headers.content_type = GuessContentType(file.filename().string());
+    return upload;
+}
+
+void PutOne(Session& s, const fs::path& file, const std::string& container,
+            const std::string& name) {
+    try {
+        azure::FileSource source(file);
+        const TransferResult r =
+            s.transfer().Upload(s.client(), container, name, source, UploadOptionsFor(file));
+        s.bar().AddItem();
+        s.Emit(ResultJson(name, r), "");
+    } catch (const std::exception& e) {
+        s.Fail(file.string(), e);
+    }
+}
+
+int Put(Session& s) {
+    Need(s.args(), 2, "LOCAL az://CONTAINER/NAME");
+    const fs::path local = s.args().operands[0];
+    const RemotePath remote = RemoteWithContainer(s.args().operands[1]);
+    std::error_code ec;
+    const fs::file_status status = fs::status(local, ec);
+    if (ec || !fs::exists(status)) {
+        throw Error(ErrorCode::kNotFound, local.string() + ": no such file or directory",
+                    "local_file");
+    }
+    if (!fs::is_directory(status)) {
+        if (s.args().recursive && !fs::is_regular_file(status)) {
+            throw Usage(local.string() + " is not a file or folder");
+        }
+        std::string name = remote.path;
+        if (name.empty() || name.back() == '/') name += local.filename().string();
+        s.bar().AddTotal(fs::file_size(local, ec));
+        PutOne(s, local, remote.container, name);
+        s.Summary("uploaded", "file");
+        return s.failures() == 0 ? 0 : 1;
+    }
+    if (!s.args().recursive) throw Usage(local.string() + " is a folder (use --recursive)");
+
+    std::string prefix = remote.path;
+    if (!prefix.empty() && prefix.back() != '/') prefix += '/';
+    struct Item {
+        fs::path file;
+        std::string name;
+        std::uintmax_t size;
+    };
+    std::vector<Item> small;
+    std::vector<Item> large;
+    for (auto it = fs::recursive_directory_iterator(local, fs::directory_options::none, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (!it->is_regular_file()) continue;
+        const std::uintmax_t size = it->file_size();
+        Item item{it->path(), prefix + it->path().lexically_relative(local).generic_string(), size};
+        s.bar().AddTotal(size);
+        (size <= s.options().single_shot_threshold ? small : large).push_back(std::move(item));
+    }
+    if (ec) throw Error(ErrorCode::kInvalidArgument, local.string() + ": " + ec.message());
+
+    {
+        azure::TaskGroup group(s.pool(), s.pool().size() * 2);
+        for (const Item& item : small) {
+            group.Submit(
+                [&s, &item, &remote] { PutOne(s, item.file, remote.container, item.name); });
+        }
+        group.Wait();
+    }
+    for (const Item& item : large) PutOne(s, item.file, remote.container, item.name);
+    s.Summary("uploaded", "file");
+    return s.failures() == 0 ? 0 : 1;
+}
+
+// --- get ----------------------------------------------------------------------------------------
+
+// Downloads into a temporary file next to `target`, renamed over it once complete and checked.
+void GetOne(Session& s, const std::string& container, const std::string& name,
+            const fs::path& target) {
+    const fs::path partial =
+        target.parent_path() / ("." + target.filename().string() + ".cerulean-partial");
+    try {
+        TransferResult r;
+        {
+            azure::FileSink sink(partial);
+            r = s.transfer().Download(s.client(), container, name, sink);
+        }
+        fs::rename(partial, target);
+        s.bar().AddItem();
+        s.Emit(ResultJson(name, r), "");
+    } catch (const std::exception& e) {
+        std::error_code ignored;
+        fs::remove(partial, ignored);
+        s.Fail(name, e);
+    }
+}
+
+// Writes a blob to stdout, in order, with bounded memory.
+int GetToStdout(Session& s, const RemotePath& remote) {
+    class StdoutSink final : public azure::DownloadSink {
+     public:
+        void WriteAt(std::uint64_t /*offset*/, std::string_view bytes) override {
+            if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size()) {
+                throw Error(ErrorCode::kInternal, "cannot write to stdout", "local_file");
+            }
+        }
+        void Finish(std::uint64_t /*end*/) override { std::fflush(stdout); }
+    };
+    StdoutSink sink;
+    try {
+        s.transfer().Download(s.client(), remote.container, remote.path, sink);
+    } catch (const std::exception& e) {
+        s.Fail(remote.path, e);
+    }
+    s.bar().Stop();
+    return s.failures() == 0 ? 0 : 1;
+}
+
+int Get(Session& s) {
+    Need(s.args(), 2, "az://CONTAINER/NAME LOCAL");
+    const RemotePath remote = RemoteWithContainer(s.args().operands[0]);
+    const std::string local_text = s.args().operands[1];
+    const fs::path local = local_text;
+    std::error_code ec;
+    if (!s.args().recursive) {
+        if (remote.path.empty() || remote.path.back() == '/') {
+            throw Usage("get needs a blob name (use --recursive for a prefix)");
+        }
+        if (local_text == "-") return GetToStdout(s, remote);
+        fs::path target = local;
+        if (fs::is_directory(local, ec) || local_text.back() == '/') {
+            target = local / BaseName(remote.path);
+        }
+        if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
+        GetOne(s, remote.container, remote.path, target);
+        s.Summary("downloaded", "file");
+        return s.failures() == 0 ? 0 : 1;
+    }
+
+    std::string prefix = remote.path;
+    if (!prefix.empty() && prefix.back() != '/') prefix += '/';
+    fs::create_directories(local, ec);
+    if (ec) throw Error(ErrorCode::kInvalidArgument, local.string() + ": " + ec.message());
+    struct Item {
+        std::string name;
+        fs::path target;
+        std::uint64_t size;
+    };
+    std::vector<Item> large;
+    {
+        azure::TaskGroup group(s.pool(), s.pool().size() * 2);
+        azure::ListBlobsOptions options;
+        options.prefix = prefix;
+        do {
+            const azure::BlobListPage page = s.client().ListBlobs(remote.container, options);
+            for (const auto& b : page.blobs) {
+                const std::string relative = SafeRelativePath(b.name.substr(prefix.size()));
+                if (relative.empty()) {
+                    s.Fail(b.name, Error(ErrorCode::kInvalidArgument,
+                                         "the name cannot be a local path; skipped"));
+                    continue;
+                }
+                const auto size = static_cast<std::uint64_t>(b.size);
+                s.bar().AddTotal(size);
+                Item item{b.name, local / relative, size};
+                fs::create_directories(item.target.parent_path(), ec);
+                if (size > s.options().single_shot_threshold) {
+                    large.push_back(std::move(item));
+                    continue;
+                }
+                group.Submit([&s, &remote, item = std::move(item)] {
+                    GetOne(s, remote.container, item.name, item.target);
+                });
+            }
+            options.marker = page.next_marker;
+        } while (!options.marker.empty());
+        group.Wait();
+    }
+    for (const Item& item : large) GetOne(s, remote.container, item.name, item.target);
+    s.Summary("downloaded", "file");
+    return s.failures() == 0 ? 0 : 1;
+}
+
+// --- rm -----------------------------------------------------------------------------------------
+
+int Remove(Session& s) {
+    Need(s.args(), 1, "az://CONTAINER/NAME");
+    const RemotePath remote = RemoteWithContainer(s.args().operands[0]);
+    auto remove = [&s, &remote](const std::string& name) {
+        try {
+            s.client().DeleteBlob(remote.container, name);
+            s.bar().AddItem();
+            boost::json::object o;
+            o["name"] = name;
+            s.Emit(o, "");
+        } catch (const std::exception& e) {
+            s.Fail(name, e);
+        }
+    };
+    if (!s.args().recursive) {
+        if (remote.path.empty()) throw Usage("rm needs a blob name (use --recursive for a prefix)");
+        remove(remote.path);
+        s.Summary("removed", "blob");
+        return s.failures() == 0 ? 0 : 1;
+    }
+    azure::ListBlobsOptions options;
+    options.prefix = remote.path;
+    // Listed page by page but deleted only after the listing ended, so that deleting does not
+    // disturb the markers.
+    std::vector<std::string> names;
+    do {
+        const azure::BlobListPage page = s.client().ListBlobs(remote.container, options);
+        for (const auto& b : page.blobs) names.push_back(b.name);
+        options.marker = page.next_marker;
+    } while (!options.marker.empty());
+    {
+        azure::TaskGroup group(s.pool(), s.pool().size() * 2);
+        for (const std::string& name : names) {
+            group.Submit([&remove, &name] { remove(name); });
+        }
+        group.Wait();
+    }
+    s.Summary("removed", "blob");
+    return s.failures() == 0 ? 0 : 1;
+}
+
+// --- cp -----------------------------------------------------------------------------------------
+
+int Copy(Session& s) {
+    Need(s.args(), 2, "az://C1/N1 az://C2/N2 [--dest-connection-string CS]");
+    if (!IsRemotePath(s.args().operands[0]) || !IsRemotePath(s.args().operands[1])) {
+        throw Usage("cp copies between remote paths (use put or get for local files)");
+    }
+    const RemotePath from = RemoteWithContainer(s.args().operands[0]);
+    const RemotePath to = RemoteWithContainer(s.args().operands[1]);
+    if (from.path.empty() || from.path.back() == '/') throw Usage("cp needs a source blob name");
+    std::string name = to.path;
+    if (name.empty() || name.back() == '/') name += BaseName(from.path);
+    std::optional<BlobClient> other;
+    if (!s.args().dest_connection_string.empty()) {
+        other.emplace(BlobClient::FromConnectionString(s.args().dest_connection_string,
+                                                       Session::ClientOptionsFor(s.args())));
+    }
+    const BlobClient& destination = other ? *other : s.client();
+    try {
+        const TransferResult r = s.transfer().Copy(s.client(), from.container, from.path,
+                                                   destination, to.container, name);
+        s.bar().AddItem();
+        boost::json::object o = ResultJson(name, r);
+        o["method"] = r.copy_method;
+        s.Emit(o, "");
+    } catch (const std::exception& e) {
+        s.Fail(from.path, e);
+    }
+    s.Summary("copied", "blob");
+    return s.failures() == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+std::string GuessContentType(std::string_view file_name) {
+    static const std::vector<std::pair<std::string_view, std::string_view>> kTypes{
+        {"html", "text/html"},        {"htm", "text/html"},
+        {"css", "text/css"},          {"js", "text/javascript"},
+        {"mjs", "text/javascript"},   {"json", "application/json"},
+        {"txt", "text/plain"},        {"md", "text/markdown"},
+        {"csv", "text/csv"},          {"xml", "application/xml"},
+        {"png", "image/png"},         {"jpg", "image/jpeg"},
+        {"jpeg", "image/jpeg"},       {"gif", "image/gif"},
+        {"svg", "image/svg+xml"},     {"webp", "image/webp"},
+        {"ico", "image/x-icon"},      {"pdf", "application/pdf"},
+        {"zip", "application/zip"},   {"gz", "application/gzip"},
+        {"tar", "application/x-tar"}, {"wasm", "application/wasm"},
+        {"mp4", "video/mp4"},         {"mp3", "audio/mpeg"},
+        {"woff2", "font/woff2"},      {"parquet", "application/vnd.apache.parquet"},
+    };
+    const std::size_t dot = file_name.rfind('.');
+    if (dot != std::string_view::npos && dot + 1 < file_name.size()) {
+        std::string ext;
+        for (char c : file_name.substr(dot + 1)) {
+            ext += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+        for (const auto& [suffix, type] : kTypes) {
+            if (suffix == ext) return std::string(type);
+        }
+    }
+    return "application/octet-stream";
+}
+
+std::string SafeRelativePath(std::string_view blob_name) {
+    if (blob_name.empty() || blob_name.front() == '/') return {};
+    std::string_view rest = blob_name;
+    while (true) {
+        const std::size_t slash = rest.find('/');
+        const std::string_view segment = rest.substr(0, slash);
+        if (segment.empty() || segment == "." || segment == ".." ||
+            segment.find('\0') != std::string_view::npos) {
+            return {};
+        }
+        if (slash == std::string_view::npos) break;
+        rest.remove_prefix(slash + 1);
+    }
+    return std::string(blob_name);
+}
+
+int RunBlob(const BlobArgs& args, const Environment& environment) {
+    std::string connection_string = args.connection_string;
+    if (connection_string.empty()) {
+        connection_string = environment.Get(kEnvironmentVariable).value_or("");
+    }
+    if (connection_string.empty()) {
+        std::cerr << "cerulean blob " << args.verb
+                  << ": no account: give --connection-string or set " << kEnvironmentVariable
+                  << "\n";
+        return 2;
+    }
+    try {
+        Session session(args, connection_string);
+        const std::string& verb = args.verb;
+        if (verb == "ls") return List(session);
+        if (verb == "mb") return MakeContainer(session);
+        if (verb == "rb") return RemoveContainer(session);
+        if (verb == "put") return Put(session);
+        if (verb == "get") return Get(session);
+        if (verb == "rm") return Remove(session);
+        if (verb == "cp") return Copy(session);
+        throw Usage("unknown verb '" + verb + "'");
+    } catch (const azure::StorageError& e) {
+        std::cerr << "cerulean blob " << args.verb << ": " << e.what() << "\n";
+        return 1;
+    } catch (const Error& e) {
+        std::cerr << "cerulean blob " << args.verb << ": " << e.what() << "\n";
+        return e.code() == ErrorCode::kInvalidArgument || e.code() == ErrorCode::kConfiguration ? 2
+                                                                                                : 1;
+    } catch (const std::exception& e) {
+        std::cerr << "cerulean blob " << args.verb << ": " << e.what() << "\n";
+        return 1;
+    }
+}
+
+BlobCommand::BlobCommand(CLI::App& blob) : app_(blob) {
+    blob.require_subcommand(1);
+    struct Verb {
+        const char* name;
+        const char* help;
+        const char* operands;
+    };
+    static const Verb kVerbs[] = {
+        {"ls", "List containers, or the blobs under az://CONTAINER[/PREFIX]", "[az://C[/PREFIX]]"},
+        {"mb", "Make a container", "az://CONTAINER"},
+        {"rb", "Remove a container (refuses a non-empty one unless --force)", "az://CONTAINER"},
+        {"put", "Upload a file (a folder with --recursive)", "LOCAL az://C/NAME"},
+        {"get", "Download a blob (a prefix with --recursive; LOCAL '-' is stdout)",
+         "az://C/NAME LOCAL"},
+        {"rm", "Delete a blob (every blob starting with NAME with --recursive)", "az://C/NAME"},
+        {"cp", "Copy a blob, server-side where possible", "az://C1/N1 az://C2/N2"},
+    };
+    for (const Verb& verb : kVerbs) {
+        CLI::App* sub = blob.add_subcommand(verb.name, verb.help);
+        const std::string name = verb.name;
+        sub->callback([this, name] { args_.verb = name; });
+        sub->add_option("operands", args_.operands, verb.operands);
+        sub->add_option("--connection-string", args_.connection_string,
+                        "Account connection string (default: $AZURE_STORAGE_CONNECTION_STRING)");
+        sub->add_option("--concurrency", args_.concurrency, "Requests in flight (default: auto)")
+            ->check(CLI::Range(1, 256));
+        sub->add_option("--block-size", args_.block_size, "Block size, e.g. 8MiB, 8M or bytes");
+        sub->add_flag("--json", args_.json, "Print JSON Lines");
+        sub->add_flag("--no-checksum", args_.no_checksum,
+                      "Skip MD5 (no transactional or whole-blob MD5, no check on download)");
+        if (name == "ls" || name == "put" || name == "get" || name == "rm") {
+            sub->add_flag("-r,--recursive", args_.recursive, "Recurse into folders / prefixes");
+        }
+        if (name == "rb") sub->add_flag("--force", args_.force, "Remove even when not empty");
+        if (name == "cp") {
+            sub->add_option("--dest-connection-string", args_.dest_connection_string,
+                            "Connection string of the destination account");
+        }
+    }
+}
+
+bool BlobCommand::parsed() const {
+    return app_.parsed();
+}
+
+int BlobCommand::Run(const Environment& environment) const {
+    return RunBlob(args_, environment);
+}
+
+}  // namespace cerulean::cli

@@ -1,0 +1,61 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "cli/environment.hpp"
+
+namespace CLI {
+class App;
+}  // namespace CLI
+
+namespace cerulean::cli {
+
+/// What `cerulean blob VERB …` was given (options follow the verb).
+struct BlobArgs {
+    std::string verb;                    ///< ls, mb, rb, put, get, rm or cp
+    std::vector<std::string> operands;   ///< positional arguments of the verb
+    std::string connection_string;       ///< `--connection-string`, or empty
+    std::string dest_connection_string;  ///< `--dest-connection-string` (cp), or empty
+    std::size_t concurrency = 0;         ///< `--concurrency`; 0: automatic
+    std::string block_size;              ///< `--block-size` as written, or empty
+    bool recursive = false;              ///< `--recursive` (ls, put, get, rm)
+    bool force = false;                  ///< `--force` (rb)
+    bool json = false;                   ///< `--json`: JSON Lines on stdout
+    bool no_checksum = false;  ///< `--no-checksum`: no MD5 computed, sent, stored or checked
+};
+
+/// The `blob` subcommand: its verbs registered on a CLI11 app, and their execution.
+class BlobCommand {
+ public:
+    /// Adds the verbs of `cerulean blob` to `blob` (the `blob` subcommand of the main app).
+    explicit BlobCommand(CLI::App& blob);
+
+    /// Whether `cerulean blob …` was on the command line.
+    [[nodiscard]] bool parsed() const;
+    /// What was parsed.
+    [[nodiscard]] const BlobArgs& args() const noexcept { return args_; }
+
+    /// Runs the parsed verb with the account of `--connection-string` or
+    /// AZURE_STORAGE_CONNECTION_STRING from `environment`. Returns the exit status: 0 success,
+    /// 1 a failed operation (one line on stderr each), 2 bad usage.
+    [[nodiscard]] int Run(const Environment& environment) const;
+
+ private:
+    CLI::App& app_;
+    BlobArgs args_;
+};
+
+/// Runs `args` (see BlobCommand::Run); separate from CLI11 so that it can be called directly.
+int RunBlob(const BlobArgs& args, const Environment& environment);
+
+/// A content type guessed from a file name's extension ("application/octet-stream" when
+/// unknown), as Azure's tools do when uploading.
+std::string GuessContentType(std::string_view file_name);
+
+/// The relative local path a blob name maps to under a download folder, or empty when the name
+/// cannot be a safe relative path (an absolute path, an empty, "." or ".." segment).
+std::string SafeRelativePath(std::string_view blob_name);
+
+}  // namespace cerulean::cli
