@@ -56,23 +56,6 @@ struct ConnectionRow {
     }
 };
 
-// A row of a list page, with the count of every row the query matched (a window function,
-// so that a page costs one statement instead of two).
-struct ConnectionPageRow : ConnectionRow {
-    static constexpr const char* kColumns =
-        "id, user_id, name, account_name, auth_type, endpoint, container_name, is_active, "
-        "sync_preferences, created_at, updated_at, COUNT(*) OVER ()";
-    long long total = 0;
-
-    void Bind(soci::statement& st) {
-        ConnectionRow::Bind(st);
-        st.exchange(soci::into(total));
-    }
-    [[nodiscard]] std::pair<core::Connection, long long> ToDomain() const {
-        return {ConnectionRow::ToDomain(), total};
-    }
-};
-
 struct SealedRow {
     static constexpr const char* kColumns = "id, user_id, credentials";
     long long id = 0;
@@ -176,23 +159,18 @@ Page<core::Connection> ConnectionRepository::List(std::int64_t user_id, std::int
                                                   std::int64_t limit) {
     Page<core::Connection> page;
     WithSession(*db_, [&](soci::session& sql) {
+        // Two statements: COUNT(*) OVER () in the page's query measured no cheaper in
+        // callgrind (SQLite materialises the window), and a separate count stays simple.
         long long user = user_id;
+        long long total = 0;
+        sql << "SELECT COUNT(*) FROM azure_blob_connections WHERE user_id = :u", soci::use(user),
+            soci::into(total);
+        page.total = total;
         long long lim = limit;
         long long off = skip;
-        auto rows = SelectRows<ConnectionPageRow>(
+        page.items = SelectRows<ConnectionRow>(
             sql, "azure_blob_connections WHERE user_id = :u ORDER BY id LIMIT :l OFFSET :o", user,
             lim, off);
-        if (rows.empty()) {
-            // Past the last page (or no rows at all): the total still has to be told.
-            long long total = 0;
-            sql << "SELECT COUNT(*) FROM azure_blob_connections WHERE user_id = :u",
-                soci::use(user), soci::into(total);
-            page.total = total;
-            return;
-        }
-        page.total = rows.front().second;
-        page.items.reserve(rows.size());
-        for (auto& row : rows) page.items.push_back(std::move(row.first));
     });
     return page;
 }
