@@ -23,26 +23,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// GET `path` on 127.0.0.1:`port` with Connection: close; the raw response, empty on failure.
-std::string HttpGet(int port, const std::string& path) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    std::string response;
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-        const std::string request =
-            "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
-        ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-        char chunk[4096];
-        ssize_t n = 0;
-        while ((n = ::recv(fd, chunk, sizeof chunk, 0)) > 0) response.append(chunk, n);
-    }
-    ::close(fd);
-    return response;
-}
-
 // One request on a fresh connection: the raw response.
 std::string HttpCall(int port, const std::string& method, const std::string& path,
                      const std::string& body = {}, const std::string& headers = {}) {
@@ -63,6 +43,11 @@ std::string HttpCall(int port, const std::string& method, const std::string& pat
     }
     ::close(fd);
     return response;
+}
+
+// GET `path`: the raw response, empty on failure.
+std::string HttpGet(int port, const std::string& path) {
+    return HttpCall(port, "GET", path);
 }
 
 // The value of "key":"value" in a JSON body (enough for tokens).
