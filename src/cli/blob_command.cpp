@@ -72,6 +72,9 @@ class Session {
         azure::ClientOptions options;
         const std::size_t connections = args.concurrency == 0 ? 64 : args.concurrency * 2;
         options.transport_options.max_idle_connections = std::max<std::size_t>(connections, 16);
+        // A command-line transfer should ride out a busy or flaky service, as AzCopy (20
+        // tries) and rclone (10 low-level retries) do: backoff doubles to a 30 s cap.
+        options.pipeline.retry.max_retries = 10;
         return options;
     }
 
