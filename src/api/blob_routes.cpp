@@ -1,6 +1,7 @@
 // /api/v1/azure_blob/connections/{id}/containers* and …/blobs*: a user's storage, through the
 // connection's credentials. Downloads stream from Azure to the client through a small bounded
-// queue, so a slow client slows the download instead of growing a buffer.
+// queue, so a slow client slows the download instead of growing a buffer; uploads stream the
+// other way through a BodyPipe, so a slow Azure slows the client down.
 
 #include "api/blob_routes.hpp"
 
@@ -16,10 +17,13 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <span>
 #include <stop_token>
 
+#include "api/body_pipe.hpp"
 #include "api/json.hpp"
 #include "api/json_fields.hpp"
+#include "api/multipart_parser.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "http/problem.hpp"
@@ -39,6 +43,10 @@ constexpr std::size_t kChunkSize = 256U * 1024U;
 constexpr std::size_t kQueueChunks = 4;
 constexpr std::uint64_t kSegmentSize = 16U << 20U;
 constexpr std::chrono::minutes kSegmentTryTimeout{5};
+// An upload's body is read from the socket in pieces of at most this, and at most about
+// kPipeBytes of it wait for the upload thread (the transfer engine's blocks aside).
+constexpr std::size_t kUploadReadSize = 256U * 1024U;
+constexpr std::size_t kPipeBytes = 1U << 20U;
 
 std::string Path(std::string_view suffix) {
     return std::string(kBase) + std::string(suffix);
@@ -114,6 +122,13 @@ boost::json::object PropertiesJson(std::string_view name, const azure::BlobPrope
             {"access_tier", StringOrNull(p.access_tier)},
             {"blob_type", StringOrNull(p.blob_type)},
             {"metadata", std::move(metadata)}};
+}
+
+// A BlobItem of a blob just uploaded.
+boost::json::object UploadedJson(std::string_view name, const azure::BlobProperties& p) {
+    boost::json::object item = PropertiesJson(name, p);
+    item.erase("metadata");
+    return item;
 }
 
 // What every route starts with: the signed-in user's connection, opened on the database pool.
@@ -193,6 +208,112 @@ Task<void> StreamBlob(std::shared_ptr<DownloadJob> job, http::BlockingPool& pool
     using boost::asio::experimental::awaitable_operators::operator&&;
     auto download = [job] { job->Run(); };
     co_await (pool.Run(download) && Forward(job->queue, sink));
+}
+
+// One blob of an upload: runs on the storage pool, pulling the bytes from `pipe` while the
+// request coroutine pushes them in.
+struct UploadJob {
+    std::shared_ptr<AzureBlobService> blobs;
+    BlobTarget target;
+    std::string container;
+    std::string name;
+    std::string content_type;
+    std::optional<std::uint64_t> size;
+    std::shared_ptr<BodyPipe> pipe = std::make_shared<BodyPipe>(kPipeBytes);
+
+    [[nodiscard]] azure::BlobProperties Run() const {
+        // Closes the pipe however the upload ends, which releases the feeding coroutine.
+        PipeSource source(pipe, size);
+        return blobs->Upload(target, container, name, source, content_type);
+    }
+};
+
+// A multipart/form-data body read part by part as the route asks: the parser gets the socket's
+// bytes one read at a time, so no part is ever held whole.
+class MultipartBody {
+ public:
+    MultipartBody(http::BodySource& body, std::string_view boundary)
+        : body_(body), parser_(boundary), buffer_(kUploadReadSize, '\0') {}
+
+    // The next part's headers (the rest of the current part skipped); none after the last.
+    Task<std::optional<PartHeaders>> NextPart() {
+        for (;;) {
+            MultipartStep step = co_await Step();
+            if (step.kind == MultipartStep::Kind::kPart) co_return std::move(step.part);
+            if (step.kind == MultipartStep::Kind::kDone) co_return std::nullopt;
+        }
+    }
+
+    // The next bytes of the current part; empty at its end.
+    Task<std::string> ReadPart() {
+        if (!in_part_) co_return std::string();
+        const MultipartStep step = co_await Step();
+        if (step.kind == MultipartStep::Kind::kData) co_return std::string(step.data);
+        co_return std::string();  // kPartEnd
+    }
+
+ private:
+    Task<MultipartStep> Step() {
+        for (;;) {
+            MultipartStep step = parser_.Next();
+            if (step.kind == MultipartStep::Kind::kPart) in_part_ = true;
+            if (step.kind == MultipartStep::Kind::kPartEnd) in_part_ = false;
+            if (step.kind != MultipartStep::Kind::kNeedMore) co_return step;
+            const std::size_t n = co_await body_.ReadSome(std::span<char>(buffer_));
+            if (n == 0) {
+                parser_.FinishInput();
+            } else {
+                parser_.Feed(std::string_view(buffer_.data(), n));
+            }
+        }
+    }
+
+    http::BodySource& body_;
+    MultipartParser parser_;
+    std::string buffer_;
+    bool in_part_ = false;
+};
+
+// Feeds the current part into `pipe`; like FeedBody, never throws.
+Task<void> FeedPart(MultipartBody& body, std::shared_ptr<BodyPipe> pipe) {
+    try {
+        for (;;) {
+            std::string bytes = co_await body.ReadPart();
+            if (bytes.empty()) {
+                pipe->Finish();
+                co_return;
+            }
+            if (!co_await pipe->Push(std::move(bytes))) co_return;
+        }
+    } catch (...) {
+        pipe->Fail(std::current_exception());
+    }
+}
+
+// The upload on the storage pool and the body's feeding, awaited together. Neither throws
+// (the feeder fails the pipe, the upload hands its failure back), so neither is ever cancelled
+// half way: a cancelled socket read would leave the connection unusable. A failed upload closes
+// the pipe, which ends the feeding at its next chunk.
+template <class Feeder>
+Task<azure::BlobProperties> RunUpload(http::BlockingPool& pool, std::shared_ptr<UploadJob> job,
+                                      Feeder feeder) {
+    using boost::asio::experimental::awaitable_operators::operator&&;
+    struct Outcome {
+        azure::BlobProperties properties;
+        std::exception_ptr error;
+    };
+    auto upload = [job] {
+        Outcome outcome;
+        try {
+            outcome.properties = job->Run();
+        } catch (...) {
+            outcome.error = std::current_exception();
+        }
+        return outcome;
+    };
+    Outcome outcome = co_await (pool.Run(upload) && std::move(feeder));
+    if (outcome.error) std::rethrow_exception(outcome.error);
+    co_return std::move(outcome.properties);
 }
 
 bool IsAttrChar(unsigned char c) {
@@ -296,7 +417,7 @@ std::string AttachmentDisposition(std::string_view blob_name) {
 }
 
 void ChunkQueue::Push(std::string chunk) {
-    std::unique_ptr<Waiter> waiter;
+    std::unique_ptr<http::ParkedCoroutine> waiter;
     {
         std::unique_lock lock(mutex_);
         room_.wait(lock, [this] { return aborted_ || chunks_.size() < capacity_; });
@@ -307,18 +428,18 @@ void ChunkQueue::Push(std::string chunk) {
         chunks_.push_back(std::move(chunk));
         waiter = std::move(waiter_);
     }
-    if (waiter) waiter->Wake();
+    if (waiter) waiter->Resume();
 }
 
 void ChunkQueue::Finish(std::exception_ptr error) {
-    std::unique_ptr<Waiter> waiter;
+    std::unique_ptr<http::ParkedCoroutine> waiter;
     {
         std::lock_guard lock(mutex_);
         finished_ = true;
         error_ = std::move(error);
         waiter = std::move(waiter_);
     }
-    if (waiter) waiter->Wake();
+    if (waiter) waiter->Resume();
 }
 
 Task<std::optional<std::string>> ChunkQueue::Pop() {
@@ -422,6 +543,53 @@ void AddBlobRoutes(http::Router& router, ApiContext& context) {
             200, boost::json::object{{"items", std::move(items)},
                                      {"prefixes", std::move(prefixes)},
                                      {"next_marker", StringOrNull(page.next_marker)}});
+    });
+
+    // Uploads: a multipart/form-data body (one blob per `file` part, prefix + its filename),
+    // or any other body as the blob `name`. Each blob streams into Azure while it arrives.
+    router.Add("POST", Path("/blobs"), [&context, blobs](Request& request) -> Task<Response> {
+        // Authenticated (and the connection checked) before a byte of the body is read.
+        const BlobTarget target = co_await OpenTarget(context, blobs, request);
+        const std::string container = target.ContainerOr(request.Query("container"));
+        const std::string content_type(request.headers().Get("Content-Type").value_or(""));
+        const std::optional<std::string> boundary = FormDataBoundary(content_type);
+        boost::json::array items;
+        if (!boundary) {
+            auto job = std::make_shared<UploadJob>();
+            job->blobs = blobs;
+            job->target = target;
+            job->container = container;
+            job->name = RequiredQuery(request, "name");
+            job->content_type = content_type.empty() ? "application/octet-stream" : content_type;
+            job->size = request.body().content_length();
+            const azure::BlobProperties props = co_await RunUpload(
+                context.storage_pool, job, FeedBody(request.body(), job->pipe, kUploadReadSize));
+            items.push_back(UploadedJson(job->name, props));
+            co_return JsonResponse(201, boost::json::object{{"items", std::move(items)}});
+        }
+
+        const std::string prefix = request.Query("prefix").value_or("");
+        MultipartBody body(request.body(), *boundary);
+        for (;;) {
+            std::optional<PartHeaders> part = co_await body.NextPart();
+            if (!part) break;
+            if (part->name != "file") continue;  // other form fields are not ours: skipped
+            if (!part->filename || part->filename->empty()) {
+                throw Invalid("file", "every file part needs a filename");
+            }
+            auto job = std::make_shared<UploadJob>();
+            job->blobs = blobs;
+            job->target = target;
+            job->container = container;
+            job->name = prefix + *part->filename;
+            job->content_type =
+                part->content_type.empty() ? "application/octet-stream" : part->content_type;
+            const azure::BlobProperties props =
+                co_await RunUpload(context.storage_pool, job, FeedPart(body, job->pipe));
+            items.push_back(UploadedJson(job->name, props));
+        }
+        if (items.empty()) throw Invalid("file", "is required: at least one file part");
+        co_return JsonResponse(201, boost::json::object{{"items", std::move(items)}});
     });
 
     router.Add("DELETE", Path("/blobs"), [&context, blobs](Request& request) -> Task<Response> {

@@ -16,12 +16,13 @@
 #include <string_view>
 
 #include "api/api_context.hpp"
+#include "http/parked_coroutine.hpp"
 #include "http/router.hpp"
 #include "http/task.hpp"
 
 namespace cerulean::api {
 
-/// Registers /api/v1/azure_blob/connections/{id}/containers* and …/blobs* (all but uploads).
+/// Registers /api/v1/azure_blob/connections/{id}/containers* and …/blobs*.
 void AddBlobRoutes(http::Router& router, ApiContext& context);
 
 /// A satisfiable byte range of a blob: `first` to `last`, inclusive.
@@ -73,30 +74,16 @@ class ChunkQueue {
     [[nodiscard]] std::size_t size();
 
  private:
-    struct Waiter {
-        virtual ~Waiter() = default;
-        virtual void Wake() = 0;
-    };
-    template <class Handler>
-    struct WaiterOf final : Waiter {
-        explicit WaiterOf(Handler h) : handler(std::move(h)) {}
-        void Wake() override {
-            auto executor = boost::asio::get_associated_executor(handler);
-            boost::asio::post(executor, std::move(handler));
-        }
-        Handler handler;
-    };
-
     // Parks the suspended Pop until a chunk or the end arrives (or resumes it at once).
     template <class Handler>
     void Park(Handler handler) {
         std::unique_lock lock(mutex_);
         if (!chunks_.empty() || finished_) {
             lock.unlock();
-            WaiterOf<Handler>(std::move(handler)).Wake();
+            http::Park(std::move(handler))->Resume();
             return;
         }
-        waiter_ = std::make_unique<WaiterOf<Handler>>(std::move(handler));
+        waiter_ = http::Park(std::move(handler));
     }
 
     const std::size_t capacity_;
@@ -106,7 +93,7 @@ class ChunkQueue {
     bool finished_ = false;
     bool aborted_ = false;
     std::exception_ptr error_;
-    std::unique_ptr<Waiter> waiter_;
+    std::unique_ptr<http::ParkedCoroutine> waiter_;
     std::stop_source stop_;
 };
 

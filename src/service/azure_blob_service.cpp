@@ -223,6 +223,30 @@ CopyOutcome AzureBlobService::Copy(const BlobTarget& source, std::string_view so
     return outcome;
 }
 
+azure::TransferPool& AzureBlobService::Transfers() const {
+    std::call_once(transfers_started_, [this] {
+        transfers_ = std::make_unique<azure::TransferPool>(options_.upload_threads);
+    });
+    return *transfers_;
+}
+
+azure::BlobProperties AzureBlobService::Upload(const BlobTarget& target, std::string_view container,
+                                               std::string_view name, azure::UploadSource& source,
+                                               std::string_view content_type) const {
+    CheckName(name);
+    azure::TransferOptions options;
+    options.block_size = options_.upload_block_size;
+    options.single_shot_threshold = options_.upload_single_shot;
+    options.memory_limit = options_.upload_memory_limit;
+    options.call = azure::CallOptions::WithTimeout(
+        std::chrono::duration_cast<std::chrono::milliseconds>(options_.upload_timeout));
+    const azure::Transfer transfer(Transfers(), options);
+    azure::UploadOptions upload;
+    upload.headers.content_type = std::string(content_type);
+    transfer.Upload(*target.client, container, name, source, upload);
+    return target.client->GetBlobProperties(container, name, Call());
+}
+
 SasLink AzureBlobService::Sas(const BlobTarget& target, std::string_view container,
                               std::string_view name, std::string_view permissions,
                               std::chrono::seconds expires_in) const {

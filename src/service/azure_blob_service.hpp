@@ -3,11 +3,14 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "azure/blob_client.hpp"
+#include "azure/transfer.hpp"
+#include "azure/transfer_pool.hpp"
 #include "core/clock.hpp"
 #include "service/connection_service.hpp"
 
@@ -19,6 +22,11 @@ struct AzureBlobServiceOptions {
     std::chrono::hours copy_timeout{24};             ///< a whole copy (server-side or streamed)
     std::uint64_t copy_block_size = 4U << 20U;       ///< the buffer of a streamed copy
     std::chrono::seconds max_sas_lifetime{7 * 24 * 3600};  ///< longest SAS a user may ask for
+    std::chrono::hours upload_timeout{24};           ///< a whole upload (the client's pace sets it)
+    std::uint64_t upload_block_size = 4U << 20U;     ///< bytes per staged block
+    std::uint64_t upload_single_shot = 4U << 20U;    ///< up to this, one Put Blob
+    std::uint64_t upload_memory_limit = 16U << 20U;  ///< block buffers of one upload, about
+    std::size_t upload_threads = 8;  ///< the transfer pool's threads, shared by all uploads
 };
 
 /// A user's connection, opened for storage calls: its client and its default container.
@@ -101,6 +109,14 @@ class AzureBlobService {
     CopyOutcome Copy(const BlobTarget& source, std::string_view source_container,
                      std::string_view source_name, const BlobTarget& destination,
                      std::string_view container, std::string_view name) const;
+    /// Uploads `source` as the block blob `name` with `content_type`: one Put Blob up to
+    /// `upload_single_shot` bytes, else blocks staged in parallel on the service's transfer pool
+    /// (memory about `upload_memory_limit`, whatever the size; an unknown size is fine). A
+    /// failure, of Azure or of the source (Read throwing), commits nothing. Returns the new
+    /// blob's properties.
+    azure::BlobProperties Upload(const BlobTarget& target, std::string_view container,
+                                 std::string_view name, azure::UploadSource& source,
+                                 std::string_view content_type) const;
     /// A SAS link for a blob (or, with an empty `name`, a container) valid `expires_in` from
     /// now (1 s .. 7 days; 422 otherwise). 422 "cannot_sign" when the credential has no key.
     SasLink Sas(const BlobTarget& target, std::string_view container, std::string_view name,
@@ -108,9 +124,13 @@ class AzureBlobService {
 
  private:
     azure::CallOptions Call() const;
+    azure::TransferPool& Transfers() const;
 
     std::shared_ptr<ConnectionService> connections_;
     AzureBlobServiceOptions options_;
+    // Started on the first upload: an App that never uploads starts no threads.
+    mutable std::once_flag transfers_started_;
+    mutable std::unique_ptr<azure::TransferPool> transfers_;
 };
 
 /// Whether `copy` can run as a server-side Copy Blob: the same endpoint and account.

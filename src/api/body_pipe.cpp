@@ -1,0 +1,103 @@
+#include "api/body_pipe.hpp"
+
+#include <algorithm>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cstring>
+#include <span>
+
+namespace cerulean::api {
+
+void BodyPipe::WakeWriter(std::unique_lock<std::mutex>& lock) {
+    std::unique_ptr<http::ParkedCoroutine> waiter = std::move(waiter_);
+    lock.unlock();
+    if (waiter) waiter->Resume();
+}
+
+http::Task<bool> BodyPipe::Push(std::string bytes) {
+    for (;;) {
+        {
+            std::lock_guard lock(mutex_);
+            if (closed_) co_return false;
+            // One chunk always fits, so a chunk larger than the capacity cannot block forever.
+            if (buffered_ < capacity_) {
+                buffered_ += bytes.size();
+                chunks_.push_back(std::move(bytes));
+                readable_.notify_one();
+                co_return true;
+            }
+        }
+        auto park = [this](auto handler) { Park(std::move(handler)); };
+        co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void()>(
+            park, boost::asio::use_awaitable);
+    }
+}
+
+void BodyPipe::Finish() {
+    std::lock_guard lock(mutex_);
+    finished_ = true;
+    readable_.notify_all();
+}
+
+void BodyPipe::Fail(std::exception_ptr error) {
+    std::lock_guard lock(mutex_);
+    finished_ = true;
+    error_ = std::move(error);
+    readable_.notify_all();
+}
+
+std::size_t BodyPipe::Read(char* buffer, std::size_t size) {
+    std::unique_lock lock(mutex_);
+    readable_.wait(lock, [this] { return error_ || !chunks_.empty() || finished_ || closed_; });
+    if (error_) std::rethrow_exception(error_);
+    if (chunks_.empty() || size == 0) return 0;
+    std::size_t copied = 0;
+    while (copied < size && !chunks_.empty()) {
+        const std::string& front = chunks_.front();
+        const std::size_t n = std::min(size - copied, front.size() - front_offset_);
+        std::memcpy(buffer + copied, front.data() + front_offset_, n);
+        copied += n;
+        front_offset_ += n;
+        buffered_ -= n;
+        if (front_offset_ == front.size()) {
+            chunks_.pop_front();
+            front_offset_ = 0;
+        }
+    }
+    if (buffered_ < capacity_) WakeWriter(lock);
+    return copied;
+}
+
+void BodyPipe::Close() {
+    std::unique_lock lock(mutex_);
+    closed_ = true;
+    chunks_.clear();
+    buffered_ = 0;
+    WakeWriter(lock);
+}
+
+std::size_t BodyPipe::buffered() {
+    std::lock_guard lock(mutex_);
+    return buffered_;
+}
+
+http::Task<void> FeedBody(http::BodySource& body, std::shared_ptr<BodyPipe> pipe,
+                          std::size_t chunk_size) {
+    try {
+        // Copied out of one reused buffer, so a chunk holds only the bytes it has (a socket
+        // read often returns far less than asked for).
+        std::string buffer(chunk_size, '\0');
+        for (;;) {
+            const std::size_t n = co_await body.ReadSome(std::span<char>(buffer));
+            if (n == 0) {
+                pipe->Finish();
+                co_return;
+            }
+            if (!co_await pipe->Push(buffer.substr(0, n))) co_return;
+        }
+    } catch (...) {
+        pipe->Fail(std::current_exception());
+    }
+}
+
+}  // namespace cerulean::api

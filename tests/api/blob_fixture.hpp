@@ -1,0 +1,164 @@
+#pragma once
+
+// The blob routes' fixture: the whole App against Azurite, with a signed-in alice (and bob), a
+// container of her own and a connection to it. Shared by blob_api_test and blob_upload_test.
+
+#include <cctype>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "api/api_fixture.hpp"
+#include "azure/blob_client.hpp"
+#include "http/response.hpp"
+#include "support/shared_servers.hpp"
+
+namespace cerulean::testing {
+
+/// The connections collection; blob routes hang below `{id}`.
+inline constexpr std::string_view kBase = "/api/v1/azure_blob/connections";
+/// Azurite's well-known account key.
+inline const std::string kKey(AzuriteServer::kAccountKey);
+
+/// Collects a streamed body; optionally fails after `fail_after` writes (a client that leaves).
+class CollectingSink final : public http::BodySink {
+ public:
+    explicit CollectingSink(int fail_after = -1) : fail_after_(fail_after) {}
+    http::Task<void> Write(std::string_view bytes) override {
+        if (fail_after_ >= 0 && writes_ >= fail_after_) throw std::runtime_error("client gone");
+        ++writes_;
+        data_.append(bytes);
+        co_return;
+    }
+    std::string data_;
+    int writes_ = 0;
+
+ private:
+    int fail_after_;
+};
+
+/// Percent-encodes everything but unreserved characters (a blob name in a query string).
+inline std::string Encode(std::string_view text) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (const char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+            out += ch;
+        } else {
+            out += '%';
+            out += kHex[c >> 4U];
+            out += kHex[c & 0xFU];
+        }
+    }
+    return out;
+}
+
+/// The resident memory of this process, in KiB (0 when unknown).
+inline long ResidentKiB() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
+    }
+    return 0;
+}
+
+/// The blob routes through the whole App, against Azurite.
+class BlobApiTest : public ApiTest {
+ protected:
+    void SetUp() override {
+        ApiTest::SetUp();
+        alice_ = SignUp("alice@x.io");
+        bob_ = SignUp("bob@x.io");
+        azure_ = std::make_unique<azure::BlobClient>(
+            azure::BlobClient::FromConnectionString(SharedAzurite().connection_string()));
+        container_ = UniqueName("blobs");
+        azure_->CreateContainer(container_);
+        auto body = KeyConnection("main");
+        body["container_name"] = container_;
+        conn_ = Create(body, alice_);
+    }
+
+    void TearDown() override {
+        try {
+            azure_->DeleteContainer(container_);
+        } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): best effort
+        }
+    }
+
+    boost::json::object KeyConnection(const std::string& name,
+                                      const std::string& endpoint = SharedAzurite().blob_endpoint(),
+                                      const std::string& key = kKey) {
+        return {{"name", name},
+                {"auth_type", "account_key"},
+                {"account_name", "devstoreaccount1"},
+                {"endpoint", endpoint},
+                {"credentials", {{"account_key", key}}}};
+    }
+
+    std::int64_t Create(const boost::json::object& body, const std::string& token) {
+        const auto created = Json("POST", std::string(kBase), body, token);
+        EXPECT_EQ(created.status, 201) << created.body;
+        return created.status == 201 ? created["id"].as_int64() : 0;
+    }
+
+    std::string Path(std::int64_t id, std::string_view suffix) {
+        return std::string(kBase) + "/" + std::to_string(id) + std::string(suffix);
+    }
+
+    void Put(const std::string& name, const std::string& bytes, const std::string& container = {}) {
+        azure::PutBlobOptions options;
+        options.headers.content_type = "text/plain";
+        azure_->PutBlob(container.empty() ? container_ : container, name,
+                        azure::RequestBody::FromBytes(bytes), options);
+    }
+
+    http::Response Dispatch(http::Request& request) { return RunTask(app_->Handle(request)); }
+
+    // A blob route: the same as Call, and a streamed body collected into `body`.
+    ApiResponse Blob(const std::string& method, const std::string& target, const std::string& token,
+                     const std::string& body = {},
+                     const std::map<std::string, std::string>& headers = {}) {
+        http::Request request(method, target);
+        if (!body.empty()) {
+            request.headers().Set("Content-Type", "application/json");
+            request.set_body(body);
+        }
+        if (!token.empty()) request.headers().Set("Authorization", "Bearer " + token);
+        for (const auto& [name, value] : headers) request.headers().Set(name, value);
+        http::Response response = Dispatch(request);
+        ApiResponse out;
+        out.status = response.status;
+        out.headers = response.headers;
+        out.body = response.body;
+        if (response.producer) {
+            CollectingSink sink;
+            RunTask(response.producer(sink));
+            out.body = sink.data_;
+        }
+        boost::system::error_code ec;
+        out.json = boost::json::parse(out.body, ec);
+        if (ec) out.json = nullptr;
+        return out;
+    }
+
+    ApiResponse BlobJson(const std::string& method, const std::string& target,
+                         const std::string& token, const boost::json::value& body) {
+        return Blob(method, target, token, boost::json::serialize(body));
+    }
+
+    std::string Header(const ApiResponse& response, std::string_view name) {
+        return std::string(response.headers.Get(name).value_or(""));
+    }
+
+    std::unique_ptr<azure::BlobClient> azure_;
+    std::string container_;
+    std::string alice_;
+    std::string bob_;
+    std::int64_t conn_ = 0;
+};
+
+}  // namespace cerulean::testing
