@@ -15,7 +15,7 @@ import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 HERE = os.path.dirname(os.path.abspath(__file__))
-CERULEAN = os.environ.get("CERULEAN", os.path.join(ROOT, "build-transfer", "cerulean"))
+CERULEAN = os.environ.get("CERULEAN", os.path.join(ROOT, "build", "cerulean"))
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 BIG = int(os.environ.get("BENCH_BIG_MIB", "1024")) << 20
 SMALL_COUNT = 2000

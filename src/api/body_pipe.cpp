@@ -84,16 +84,26 @@ std::size_t BodyPipe::buffered() {
 http::Task<void> FeedBody(http::BodySource& body, std::shared_ptr<BodyPipe> pipe,
                           std::size_t chunk_size) {
     try {
-        // Copied out of one reused buffer, so a chunk holds only the bytes it has (a socket
-        // read often returns far less than asked for).
-        std::string buffer(chunk_size, '\0');
+        // A socket read returns 64 KiB or less: reads fill a whole chunk before it is pushed,
+        // so the upload thread wakes once per chunk, not once per read (a profile of a 512 MiB
+        // upload showed more time in context switches than in copying).
+        std::string chunk;
         for (;;) {
-            const std::size_t n = co_await body.ReadSome(std::span<char>(buffer));
+            chunk.resize(chunk_size);
+            std::size_t filled = 0;
+            std::size_t n = 0;
+            do {
+                n = co_await body.ReadSome(
+                    std::span<char>(chunk.data() + filled, chunk_size - filled));
+                filled += n;
+            } while (n > 0 && filled < chunk_size);
+            chunk.resize(filled);
+            if (filled > 0 && !co_await pipe->Push(std::move(chunk))) co_return;
             if (n == 0) {
                 pipe->Finish();
                 co_return;
             }
-            if (!co_await pipe->Push(buffer.substr(0, n))) co_return;
+            chunk = std::string();
         }
     } catch (...) {
         pipe->Fail(std::current_exception());

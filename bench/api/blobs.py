@@ -1,0 +1,136 @@
+#!/usr/bin/python3
+"""bench/api/blobs.py: the rows of issue 5, side by side on one in-memory Azurite.
+
+- a 1 GiB upload and download through the API (curl against `cerulean serve`) against the same
+  transfer straight to Azurite with `cerulean blob` (goal: within 15%);
+- `GET .../blobs?limit=100` on a container of 1,000 blobs under wrk, against the emulator's own
+  List Blobs answered directly (with a SAS) (goal: within 10% of the emulator's rate).
+
+Run: make build && scripts/setup --bench && bench/api/blobs.py   (BENCH_RUNS, BENCH_BIG_MIB)
+"""
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "bench", "transfer"))
+from bench import CERULEAN, KEY, Emulator, free_port, run, wait_port  # noqa: E402
+
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+BIG = int(os.environ.get("BENCH_BIG_MIB", "1024")) << 20
+LIST_COUNT = 1000
+
+
+def call(base, method, path, body=None, token=None, content_type="application/json"):
+    data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+    request = urllib.request.Request(base + path, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", content_type)
+    if token:
+        request.add_header("Authorization", "Bearer " + token)
+    with urllib.request.urlopen(request) as response:
+        text = response.read()
+    return json.loads(text) if text else None
+
+
+def wrk(url, headers=()):
+    cmd = ["wrk", "-t2", "-c8", "-d10s", "--latency"]
+    for header in headers:
+        cmd += ["-H", header]
+    out = subprocess.run(cmd + [url], check=True, capture_output=True, text=True).stdout
+    rps = next(float(l.split()[1]) for l in out.splitlines() if l.startswith("Requests/sec"))
+    p99 = next(l.split()[1] for l in out.splitlines() if l.strip().startswith("99%"))
+    if "Non-2xx" in out:
+        raise SystemExit("wrk saw errors:\n" + out)
+    return rps, p99
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="cerulean-bench-blobs-", dir="/dev/shm")
+    emulator = Emulator(work)
+    server = None
+    try:
+        emulator.start()
+        endpoint = "http://127.0.0.1:%d/devstoreaccount1" % emulator.port
+        cs = ("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=%s;"
+              "BlobEndpoint=%s;" % (KEY, endpoint))
+        env = dict(os.environ, AZURE_STORAGE_CONNECTION_STRING=cs)
+        port = free_port()
+        base = "http://127.0.0.1:%d" % port
+        server_env = dict(env, CERULEAN_LISTEN="127.0.0.1:%d" % port,
+                          CERULEAN_ALLOW_LOOPBACK_ENDPOINTS="true", CERULEAN_LOG_LEVEL="warn")
+        server = subprocess.Popen([CERULEAN, "serve"], cwd=work, env=server_env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_port(port)
+        call(base, "POST", "/api/v1/auth/register", {"email": "b@x.io", "password": "password123"})
+        token = call(base, "POST", "/api/v1/auth/token",
+                     {"username": "b@x.io", "password": "password123"})["access_token"]
+        conn = call(base, "POST", "/api/v1/azure_blob/connections",
+                    {"name": "bench", "auth_type": "connection_string",
+                     "credentials": {"connection_string": cs}}, token)["id"]
+        prefix = "/api/v1/azure_blob/connections/%d" % conn
+        auth = "Authorization: Bearer " + token
+        for container in ("big", "list"):
+            subprocess.run([CERULEAN, "blob", "mb", "az://" + container], env=env, check=True)
+
+        big = os.path.join(work, "big.bin")
+        with open(big, "wb") as f:
+            remaining = BIG
+            while remaining:
+                chunk = os.urandom(min(remaining, 8 << 20))
+                f.write(chunk)
+                remaining -= len(chunk)
+
+        rows = {k: [] for k in ("api_up", "cli_up", "api_down", "cli_down")}
+        for _ in range(RUNS):
+            rows["api_up"].append(run(
+                ["curl", "-sf", "-o", "/dev/null", "-X", "POST", "-T", big,
+                 "-H", "Content-Type: application/octet-stream", "-H", auth,
+                 base + prefix + "/blobs?container=big&name=api.bin"], env)[0])
+            rows["cli_up"].append(run([CERULEAN, "blob", "put", big, "az://big/cli.bin"], env)[0])
+            rows["api_down"].append(run(
+                ["curl", "-sf", "-o", "/dev/null", "-H", auth,
+                 base + prefix + "/blobs/content?container=big&name=api.bin"], env)[0])
+            rows["cli_down"].append(run([CERULEAN, "blob", "get", "az://big/cli.bin", "-"], env)[0])
+
+        small = os.path.join(work, "small")
+        os.makedirs(small)
+        for i in range(LIST_COUNT):
+            open(os.path.join(small, "f%04d.txt" % i), "w").close()
+        subprocess.run([CERULEAN, "blob", "put", "--recursive", small, "az://list/"], env=env,
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        sas = call(base, "POST", prefix + "/blobs/sas",
+                   {"container": "list", "permissions": "rl", "expires_in": 3600}, token)["url"]
+        direct = wrk(sas + "&restype=container&comp=list&maxresults=100")
+        through = wrk(base + prefix + "/blobs?container=list&limit=100", [auth])
+    finally:
+        if server:
+            server.terminate()
+            server.wait()
+        emulator.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+    med = {k: statistics.median(v) for k, v in rows.items()}
+    print("| row | through the API | cerulean blob (direct) | API / direct |")
+    print("|---|---|---|---|")
+    for name, api_key, cli_key in (("%d MiB upload" % (BIG >> 20), "api_up", "cli_up"),
+                                   ("%d MiB download" % (BIG >> 20), "api_down", "cli_down")):
+        print("| %s | %.2f s | %.2f s | %.2f |" % (name, med[api_key], med[cli_key],
+                                                  med[api_key] / med[cli_key]))
+    print()
+    print("| list 100 of %d blobs (wrk -t2 -c8 -d10s) | req/s | p99 |" % LIST_COUNT)
+    print("|---|---|---|")
+    print("| Azurite directly (SAS) | %.0f | %s |" % direct)
+    print("| through the API | %.0f | %s |" % through)
+    print("| API / Azurite | %.2f | |" % (through[0] / direct[0]))
+    print("\nmedians of %d runs; %s" % (RUNS, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())))
+
+
+if __name__ == "__main__":
+    main()
