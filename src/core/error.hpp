@@ -38,8 +38,8 @@ struct FieldError {
 class Error : public std::runtime_error {
  public:
     /// An error of `code` with a readable message and an optional stable reason code.
-    Error(ErrorCode code, std::string message, std::string reason = {})
-        : std::runtime_error(std::move(message)), code_(code), reason_(std::move(reason)) {}
+    Error(ErrorCode code, const std::string& message, std::string reason = {})
+        : std::runtime_error(message), code_(code), reason_(std::move(reason)) {}
 
     /// The kind of failure.
     [[nodiscard]] ErrorCode code() const noexcept { return code_; }
