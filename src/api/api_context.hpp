@@ -10,6 +10,7 @@
 #include "http/offload.hpp"
 #include "http/request.hpp"
 #include "http/router.hpp"
+#include "service/azure_blob_service.hpp"
 #include "service/connection_service.hpp"
 #include "service/user_service.hpp"
 
@@ -22,6 +23,7 @@ struct ApiContext {
     std::shared_ptr<service::UserService> users;  ///< accounts and tokens
     std::shared_ptr<service::ConnectionService> connections;  ///< storage connections
     std::size_t json_body_limit = 1024 * 1024;                ///< largest JSON body
+    service::AzureBlobServiceOptions blobs;                   ///< limits of storage calls
 };
 
 /// The signed-in user of a request: its bearer token checked (401 with WWW-Authenticate when

@@ -55,8 +55,12 @@ App::App(AppOptions options, std::shared_ptr<store::Database> db, http::Blocking
     : options_(std::move(options)),
       db_(std::move(db)),
       pool_(pool),
-      context_{pool_, storage_pool != nullptr ? *storage_pool : pool_, MakeUsers(options_, db_),
-               MakeConnections(options_, db_), options_.json_body_limit},
+      context_{pool_,
+               storage_pool != nullptr ? *storage_pool : pool_,
+               MakeUsers(options_, db_),
+               MakeConnections(options_, db_),
+               options_.json_body_limit,
+               options_.blobs},
       static_files_(options_.web_root) {
     AddHealthRoutes();
     AddUserRoutes(router_, context_);

@@ -26,6 +26,7 @@ struct AppOptions {
     crypto::PasswordHasherOptions password;         ///< Argon2id cost
     service::UserServiceOptions users;              ///< sign-in rules
     service::ConnectionServiceOptions connections;  ///< endpoint policy and storage calls
+    service::AzureBlobServiceOptions blobs;         ///< timeouts and transfer sizes of blob routes
 };
 
 /// The whole HTTP API: routes, error mapping to problem details, and the web UI's files.

@@ -484,7 +484,7 @@ std::size_t ChunkQueue::size() {
 }
 
 void AddBlobRoutes(http::Router& router, ApiContext& context) {
-    auto blobs = std::make_shared<AzureBlobService>(context.connections);
+    auto blobs = std::make_shared<AzureBlobService>(context.connections, context.blobs);
 
     router.Add("GET", Path("/containers"), [&context, blobs](Request& request) -> Task<Response> {
         const BlobTarget target = co_await OpenTarget(context, blobs, request);

@@ -18,9 +18,11 @@ namespace cerulean::service {
 
 /// Limits of the blob use cases.
 struct AzureBlobServiceOptions {
-    std::chrono::milliseconds call_timeout{60'000};  ///< one listing, create, delete, ...
-    std::chrono::hours copy_timeout{24};             ///< a whole copy (server-side or streamed)
-    std::uint64_t copy_block_size = 4U << 20U;       ///< the buffer of a streamed copy
+    /// One listing, create, delete, ...: within the 30 s a request may take (API.md), so a
+    /// silent endpoint answers 504 azure_timeout before the client gives up.
+    std::chrono::milliseconds call_timeout{25'000};
+    std::chrono::hours copy_timeout{24};        ///< a whole copy (server-side or streamed)
+    std::uint64_t copy_block_size = 4U << 20U;  ///< the buffer of a streamed copy
     std::chrono::seconds max_sas_lifetime{7 * 24 * 3600};  ///< longest SAS a user may ask for
     std::chrono::hours upload_timeout{24};           ///< a whole upload (the client's pace sets it)
     std::uint64_t upload_block_size = 4U << 20U;     ///< bytes per staged block
