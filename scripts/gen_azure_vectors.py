@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes tests/azure/data/signing_vectors.json from Azure's official Python SDK.
+"""Writes tests/azure/vectors/signing_vectors.json from Azure's official Python SDK.
 
 Run with Debian's interpreter and package (`apt-get install -y python3-azure`):
 
@@ -315,7 +315,7 @@ def blob_sas_vectors():
 
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    out_path = os.path.join(root, "tests", "azure", "data", "signing_vectors.json")
+    out_path = os.path.join(root, "tests", "azure", "vectors", "signing_vectors.json")
     document = {
         "generator": "scripts/gen_azure_vectors.py",
         "sdk": f"azure-storage-blob {blob.__version__} (Debian python3-azure)",

@@ -3,16 +3,23 @@
 // The blob routes' fixture: the whole App against Azurite, with a signed-in alice (and bob), a
 // container of her own and a connection to it. Shared by blob_api_test and blob_upload_test.
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <cctype>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "api/api_fixture.hpp"
 #include "azure/blob_client.hpp"
 #include "http/response.hpp"
+#include "http/server.hpp"
 #include "support/shared_servers.hpp"
 
 namespace cerulean::testing {
@@ -159,6 +166,71 @@ class BlobApiTest : public ApiTest {
     std::string alice_;
     std::string bob_;
     std::int64_t conn_ = 0;
+};
+
+/// The App behind a real listening socket, for the length of a test.
+class LiveServer {
+ public:
+    /// Serves `app` on a free loopback port.
+    explicit LiveServer(api::App& app)
+        : server_(Options(), [&app](http::Request& request) -> http::Task<http::Response> {
+              co_return co_await app.Handle(request);
+          }) {
+        server_.Listen();
+        runner_ = std::thread([this] { server_.Run(false); });
+    }
+    ~LiveServer() {
+        server_.Stop();
+        runner_.join();
+    }
+    LiveServer(const LiveServer&) = delete;
+    LiveServer& operator=(const LiveServer&) = delete;
+
+    /// A connection that has sent `GET target`.
+    boost::asio::ip::tcp::socket Get(boost::asio::io_context& io, const std::string& target,
+                                     const std::string& token) const {
+        return Send(io, "GET " + target + " HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer " +
+                            token + "\r\nConnection: close\r\n\r\n");
+    }
+
+    /// A connection that has sent the head of `POST target` with a body of `length` bytes.
+    boost::asio::ip::tcp::socket Post(boost::asio::io_context& io, const std::string& target,
+                                      const std::string& token, std::size_t length) const {
+        return Send(io, "POST " + target + " HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer " +
+                            token + "\r\nContent-Type: application/x-huge\r\nContent-Length: " +
+                            std::to_string(length) + "\r\nConnection: close\r\n\r\n");
+    }
+
+    /// Everything the server sends until it closes.
+    static std::string ReadAll(boost::asio::ip::tcp::socket& socket) {
+        std::string answer;
+        boost::system::error_code ec;
+        std::vector<char> buffer(1U << 16U);
+        for (;;) {
+            const std::size_t n = socket.read_some(boost::asio::buffer(buffer), ec);
+            answer.append(buffer.data(), n);
+            if (ec) return answer;
+        }
+    }
+
+ private:
+    boost::asio::ip::tcp::socket Send(boost::asio::io_context& io, const std::string& head) const {
+        boost::asio::ip::tcp::socket socket(io);
+        socket.connect({boost::asio::ip::address_v4::loopback(), server_.port()});
+        boost::asio::write(socket, boost::asio::buffer(head));
+        return socket;
+    }
+
+    static http::ServerOptions Options() {
+        http::ServerOptions options;
+        options.port = 0;
+        options.threads = 2;
+        options.access_log = false;
+        return options;
+    }
+
+    http::Server server_;
+    std::thread runner_;
 };
 
 }  // namespace cerulean::testing

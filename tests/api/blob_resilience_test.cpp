@@ -85,48 +85,6 @@ std::string PutGenerated(const azure::BlobClient& client, const std::string& con
     return crypto::Base64Encode(md5.Finish());
 }
 
-// The App behind a real listening socket, for the length of a test.
-class LiveServer {
- public:
-    explicit LiveServer(api::App& app)
-        : server_(Options(), [&app](http::Request& request) -> http::Task<http::Response> {
-              co_return co_await app.Handle(request);
-          }) {
-        server_.Listen();
-        runner_ = std::thread([this] { server_.Run(false); });
-    }
-    ~LiveServer() {
-        server_.Stop();
-        runner_.join();
-    }
-    LiveServer(const LiveServer&) = delete;
-    LiveServer& operator=(const LiveServer&) = delete;
-
-    // A connection that has sent `GET target`.
-    tcp::socket Get(asio::io_context& io, const std::string& target,
-                    const std::string& token) const {
-        tcp::socket socket(io);
-        socket.connect({asio::ip::address_v4::loopback(), server_.port()});
-        const std::string head = "GET " + target +
-                                 " HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer " + token +
-                                 "\r\nConnection: close\r\n\r\n";
-        asio::write(socket, asio::buffer(head));
-        return socket;
-    }
-
- private:
-    static http::ServerOptions Options() {
-        http::ServerOptions options;
-        options.port = 0;
-        options.threads = 2;
-        options.access_log = false;
-        return options;
-    }
-
-    http::Server server_;
-    std::thread runner_;
-};
-
 // A response read from a socket: the head kept, the body hashed as it streams (never held).
 struct StreamedResponse {
     std::string head;                             // status line and header fields

@@ -374,61 +374,6 @@ TEST_P(BlobUploadTest, ChecksTheTokenAndTheOwnerBeforeReadingTheBody) {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-// The App behind a real listening socket, for the length of a test.
-class LiveServer {
- public:
-    explicit LiveServer(api::App& app)
-        : server_(Options(), [&app](http::Request& request) -> http::Task<http::Response> {
-              co_return co_await app.Handle(request);
-          }) {
-        server_.Listen();
-        runner_ = std::thread([this] { server_.Run(false); });
-    }
-    ~LiveServer() {
-        server_.Stop();
-        runner_.join();
-    }
-    LiveServer(const LiveServer&) = delete;
-    LiveServer& operator=(const LiveServer&) = delete;
-
-    // A connection that has sent the head of `POST target` with a body of `length` bytes.
-    tcp::socket Post(asio::io_context& io, const std::string& target, const std::string& token,
-                     std::size_t length) const {
-        tcp::socket socket(io);
-        socket.connect({asio::ip::address_v4::loopback(), server_.port()});
-        const std::string head =
-            "POST " + target + " HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer " + token +
-            "\r\nContent-Type: application/x-huge\r\nContent-Length: " + std::to_string(length) +
-            "\r\nConnection: close\r\n\r\n";
-        asio::write(socket, asio::buffer(head));
-        return socket;
-    }
-
-    // Everything the server sends until it closes.
-    static std::string ReadAll(tcp::socket& socket) {
-        std::string answer;
-        boost::system::error_code ec;
-        std::vector<char> buffer(1U << 16U);
-        for (;;) {
-            const std::size_t n = socket.read_some(asio::buffer(buffer), ec);
-            answer.append(buffer.data(), n);
-            if (ec) return answer;
-        }
-    }
-
- private:
-    static http::ServerOptions Options() {
-        http::ServerOptions options;
-        options.port = 0;
-        options.threads = 2;
-        options.access_log = false;
-        return options;
-    }
-
-    http::Server server_;
-    std::thread runner_;
-};
-
 TEST_P(BlobUploadTest, Streams256MiBOverARealSocketInBoundedMemory) {
     LiveServer server(*app_);
     constexpr std::size_t kSize = 256U << 20U;

@@ -1,5 +1,5 @@
 // Checks Shared Key and SAS signing against vectors that Azure's official Python SDK produced
-// (scripts/gen_azure_vectors.py wrote tests/azure/data/signing_vectors.json).
+// (scripts/gen_azure_vectors.py wrote tests/azure/vectors/signing_vectors.json).
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -21,7 +21,7 @@ namespace json = boost::json;
 
 const json::object& Vectors() {
     static const json::value document = [] {
-        std::ifstream in(CERULEAN_SOURCE_DIR "/tests/azure/data/signing_vectors.json");
+        std::ifstream in(CERULEAN_SOURCE_DIR "/tests/azure/vectors/signing_vectors.json");
         std::stringstream text;
         text << in.rdbuf();
         return json::parse(text.str());
