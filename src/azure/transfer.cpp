@@ -402,6 +402,16 @@ void Transfer::Progress(std::uint64_t bytes) const {
     if (options_.on_progress && bytes > 0) options_.on_progress(bytes);
 }
 
+namespace {
+
+// A source of known size that gave more or fewer bytes than announced.
+Error SourceChanged() {
+    return Error(ErrorCode::kInternal, "a local file changed size while being read",
+                 "source_changed");
+}
+
+}  // namespace
+
 TransferResult Transfer::Upload(const BlobClient& client, std::string_view container,
                                 std::string_view blob, UploadSource& source,
                                 const UploadOptions& upload) const {
@@ -417,8 +427,7 @@ TransferResult Transfer::Upload(const BlobClient& client, std::string_view conta
         head.resize(ReadFull(source, head.data(), head.size()));
         if (head.size() <= options_.single_shot_threshold) {
             if (known && head.size() != *known) {
-                throw Error(ErrorCode::kInternal, "a local file changed size while being read",
-                            "source_changed");
+                throw SourceChanged();
             }
             PutBlobOptions put;
             put.headers = upload.headers;
@@ -478,8 +487,7 @@ TransferResult Transfer::Upload(const BlobClient& client, std::string_view conta
     }
     group.Wait();
     if (known && total != *known) {
-        throw Error(ErrorCode::kInternal, "a local file changed size while being read",
-                    "source_changed");
+        throw SourceChanged();
     }
 
     PutBlockListOptions commit;

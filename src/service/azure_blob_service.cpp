@@ -15,7 +15,6 @@ namespace {
 
 constexpr int kMaxListLimit = 5000;
 // A copy's source SAS must outlive an asynchronous (cross-account) copy.
-constexpr std::chrono::hours kCopySourceSasLifetime{24};
 
 core::Error Invalid(std::string field, std::string message) {
     core::Error error(core::ErrorCode::kInvalidArgument, "the request is invalid",
@@ -34,33 +33,12 @@ void CheckName(std::string_view name) {
     if (name.size() > 1024) throw Invalid("name", "must be at most 1024 characters");
 }
 
-std::string SourceUrl(const azure::BlobClient& source, std::string_view container,
-                      std::string_view name, bool with_sas) {
-    std::string url = source.BlobUrlOf(container, name);
-    if (with_sas) {
-        azure::BlobSasOptions sas;
-        sas.container = std::string(container);
-        sas.blob = std::string(name);
-        sas.permissions = "r";
-        sas.expires_on =
-            core::NowMillis() +
-            std::chrono::duration_cast<std::chrono::milliseconds>(kCopySourceSasLifetime).count();
-        url += "?" + azure::GenerateBlobSas(*source.credential().shared_key(), sas).query;
-    }
-    return url;
-}
-
 }  // namespace
 
 std::string BlobTarget::ContainerOr(const std::optional<std::string>& container) const {
     if (container && !container->empty()) return *container;
     if (container_name && !container_name->empty()) return *container_name;
     throw Invalid("container", "is required: the connection has no default container");
-}
-
-bool SameAccount(const azure::BlobClient& source, const azure::BlobClient& destination) {
-    return source.endpoint() == destination.endpoint() &&
-           source.account_name() == destination.account_name();
 }
 
 AzureBlobService::AzureBlobService(std::shared_ptr<ConnectionService> connections,
@@ -157,69 +135,20 @@ CopyOutcome AzureBlobService::Copy(const BlobTarget& source, std::string_view so
                                    std::string_view container, std::string_view name) const {
     CheckName(source_name);
     CheckName(name);
-    const azure::BlobClient& from = *source.client;
-    const azure::BlobClient& to = *destination.client;
-    const auto call = azure::CallOptions::WithTimeout(
+    // The transfer engine decides: Copy Blob inside one account, From-URL calls across
+    // accounts, and a streamed copy (bounded memory, pinned to the source's ETag) where the
+    // service cannot read the source.
+    azure::TransferOptions options;
+    options.block_size = options_.copy_block_size;
+    options.memory_limit = options_.upload_memory_limit;
+    options.call = azure::CallOptions::WithTimeout(
         std::chrono::duration_cast<std::chrono::milliseconds>(options_.copy_timeout));
-    const bool can_sign = from.credential().shared_key() != nullptr;
-    const bool same_account = SameAccount(from, to);
-
+    const azure::Transfer transfer(Transfers(), options);
+    const azure::TransferResult result = transfer.Copy(
+        *source.client, source_container, source_name, *destination.client, container, name);
     CopyOutcome outcome;
-    if (can_sign || same_account) {
-        // A SAS lets the destination read the source whatever its own credential is; inside
-        // one account the destination's credential is enough.
-        const std::string url = SourceUrl(from, source_container, source_name, can_sign);
-        try {
-            outcome.mode = CopyMode::kServerSide;
-            outcome.properties = to.CopyBlob(container, name, url, {}, call);
-            return outcome;
-        } catch (const azure::StorageError& e) {
-            // The service could not read the source with what it was given (e.g. a destination
-            // authorized by a SAS, which does not extend to the source): copy it ourselves.
-            const bool source_refused = e.kind() == azure::StorageErrorKind::kService &&
-                                        (e.azure_code() == "CannotVerifyCopySource" ||
-                                         ((e.status() == 401 || e.status() == 403) && !can_sign));
-            if (!source_refused) throw;
-        }
-    }
-
-    // Streamed: one block in memory at a time, pinned to the source's ETag so that a source
-    // changed mid-copy fails instead of producing a mix of two versions.
-    const azure::BlobProperties props = from.GetBlobProperties(source_container, source_name, call);
-    azure::BlobHttpHeaders headers;
-    headers.content_type = props.content_type;
-    headers.content_encoding = props.content_encoding;
-    headers.content_language = props.content_language;
-    headers.content_disposition = props.content_disposition;
-    headers.cache_control = props.cache_control;
-    headers.content_md5 = props.content_md5;
-    outcome.mode = CopyMode::kStreamed;
-    if (props.content_length == 0) {
-        azure::PutBlobOptions put;
-        put.headers = headers;
-        put.metadata = props.metadata;
-        to.PutBlob(container, name, azure::RequestBody::FromBytes({}), put, call);
-    } else {
-        const std::string upload_id = crypto::HexEncode(crypto::RandomBytes(12));
-        std::vector<std::string> block_ids;
-        const std::uint64_t block = std::max<std::uint64_t>(options_.copy_block_size, 1);
-        for (std::uint64_t offset = 0; offset < props.content_length; offset += block) {
-            azure::GetBlobOptions range;
-            range.offset = offset;
-            range.length = std::min(block, props.content_length - offset);
-            range.conditions.if_match = props.etag;
-            const std::string bytes =
-                from.DownloadToString(source_container, source_name, range, call);
-            block_ids.push_back(azure::MakeBlockId(upload_id, block_ids.size()));
-            to.PutBlock(container, name, block_ids.back(), azure::RequestBody::FromBytes(bytes), {},
-                        call);
-        }
-        azure::PutBlockListOptions commit;
-        commit.headers = headers;
-        commit.metadata = props.metadata;
-        to.PutBlockList(container, name, block_ids, commit, call);
-    }
-    outcome.properties = to.GetBlobProperties(container, name, call);
+    outcome.mode = result.copy_method == "streamed" ? CopyMode::kStreamed : CopyMode::kServerSide;
+    outcome.properties = destination.client->GetBlobProperties(container, name, Call());
     return outcome;
 }
 

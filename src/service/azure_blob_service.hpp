@@ -51,7 +51,7 @@ struct ListQuery {
 
 /// How a copy was made.
 enum class CopyMode {
-    kServerSide,  ///< Copy Blob inside Azure
+    kServerSide,  ///< inside Azure: Copy Blob, or Put Blob/Block From URL across accounts
     kStreamed,    ///< read from the source and written block by block through this server
 };
 
@@ -134,8 +134,5 @@ class AzureBlobService {
     mutable std::once_flag transfers_started_;
     mutable std::unique_ptr<azure::TransferPool> transfers_;
 };
-
-/// Whether `copy` can run as a server-side Copy Blob: the same endpoint and account.
-bool SameAccount(const azure::BlobClient& source, const azure::BlobClient& destination);
 
 }  // namespace cerulean::service

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api/app.hpp"
@@ -25,6 +26,20 @@ struct ApiResponse {
         return json.as_object().at(key);
     }
 };
+
+/// A response as a test reads it, its body parsed when it is JSON (`body_override`: the bytes
+/// of a streamed body the caller collected).
+inline ApiResponse ToApiResponse(const http::Response& response,
+                                 std::optional<std::string> body_override = std::nullopt) {
+    ApiResponse out;
+    out.status = response.status;
+    out.headers = response.headers;
+    out.body = body_override ? std::move(*body_override) : response.body;
+    boost::system::error_code ec;
+    out.json = boost::json::parse(out.body, ec);
+    if (ec) out.json = nullptr;
+    return out;
+}
 
 /// The whole API in process, on SQLite or PostgreSQL, driven through App::Handle: requests and
 /// responses as HTTP has them, without sockets.
@@ -54,15 +69,7 @@ class ApiTest : public DatabaseTest {
         }
         if (!token.empty()) request.headers().Set("Authorization", "Bearer " + token);
         request.set_remote_address(remote_address_);
-        const http::Response response = RunTask(app_->Handle(request));
-        ApiResponse out;
-        out.status = response.status;
-        out.headers = response.headers;
-        out.body = response.body;
-        boost::system::error_code ec;
-        out.json = boost::json::parse(out.body, ec);
-        if (ec) out.json = nullptr;
-        return out;
+        return ToApiResponse(RunTask(app_->Handle(request)));
     }
 
     ApiResponse Json(const std::string& method, const std::string& target,

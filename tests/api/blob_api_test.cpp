@@ -362,23 +362,7 @@ TEST_P(BlobApiTest, CopiesInsideAzureAndBetweenConnections) {
     big[0] = 'a';
     big[big.size() - 1] = 'b';
     Put("big.bin", big);
-    azure::AccountSasOptions sas;
-    sas.resource_types = "sco";
-    sas.permissions = "rl";
-    sas.expires_on = core::NowMillis() + 3'600'000;
-    const std::string token =
-        azure::GenerateAccountSas(
-            azure::SharedKeyCredential(std::string(AzuriteServer::kAccountName), kKey), sas)
-            .query;
-    const std::string localhost =
-        "http://localhost:" + std::to_string(SharedAzurite().port()) + "/devstoreaccount1";
-    const auto sas_conn = Create({{"name", "sas"},
-                                  {"auth_type", "sas_token"},
-                                  {"account_name", "devstoreaccount1"},
-                                  {"endpoint", localhost},
-                                  {"container_name", container_},
-                                  {"credentials", {{"sas_token", token}}}},
-                                 alice_);
+    const auto sas_conn = CreateLocalhostSasConnection("sas");
     const auto streamed =
         BlobJson("POST", Path(second, "/blobs/copy"), alice_,
                  boost::json::object{{"source", {{"connection_id", sas_conn}, {"name", "big.bin"}}},

@@ -343,23 +343,7 @@ TEST_P(BlobResilienceTest, AStreamedCopyKeepsBytesContentTypeAndMetadata) {
     const std::string md5 = PutGenerated(*azure_, container_, "src/typed.bin", kSize, 4U << 20U, 9);
     azure_->SetBlobMetadata(container_, "src/typed.bin", {{"colour", "blue"}, {"owner", "alice"}});
 
-    azure::AccountSasOptions sas;
-    sas.resource_types = "sco";
-    sas.permissions = "rl";
-    sas.expires_on = core::NowMillis() + 3'600'000;
-    const std::string token =
-        azure::GenerateAccountSas(
-            azure::SharedKeyCredential(std::string(AzuriteServer::kAccountName), kKey), sas)
-            .query;
-    const std::string localhost =
-        "http://localhost:" + std::to_string(SharedAzurite().port()) + "/devstoreaccount1";
-    const auto source = Create({{"name", "sas source"},
-                                {"auth_type", "sas_token"},
-                                {"account_name", "devstoreaccount1"},
-                                {"endpoint", localhost},
-                                {"container_name", container_},
-                                {"credentials", {{"sas_token", token}}}},
-                               alice_);
+    const auto source = CreateLocalhostSasConnection("sas source");
     const std::string other = UniqueName("dest");
     azure_->CreateContainer(other);
     const auto destination = Create(KeyConnection("destination"), alice_);

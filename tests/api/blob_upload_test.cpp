@@ -120,15 +120,7 @@ class BlobUploadTest : public BlobApiTest {
         if (!content_type.empty()) request.headers().Set("Content-Type", content_type);
         if (!token.empty()) request.headers().Set("Authorization", "Bearer " + token);
         request.set_body(std::move(body));
-        const http::Response response = Dispatch(request);
-        ApiResponse out;
-        out.status = response.status;
-        out.headers = response.headers;
-        out.body = response.body;
-        boost::system::error_code ec;
-        out.json = boost::json::parse(out.body, ec);
-        if (ec) out.json = nullptr;
-        return out;
+        return ToApiResponse(Dispatch(request));
     }
 
     ApiResponse UploadRaw(const std::string& name, const std::string& bytes,
