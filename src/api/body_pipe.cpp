@@ -7,6 +7,12 @@
 #include <span>
 
 namespace cerulean::api {
+namespace {
+
+// Read chunks a pipe keeps for reuse: enough to cover what waits in a pipe of a few chunks.
+constexpr std::size_t kSpareChunks = 4;
+
+}  // namespace
 
 void BodyPipe::WakeWriter(std::unique_lock<std::mutex>& lock) {
     std::unique_ptr<http::ParkedCoroutine> waiter = std::move(waiter_);
@@ -31,6 +37,15 @@ http::Task<bool> BodyPipe::Push(std::string bytes) {
         co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void()>(
             park, boost::asio::use_awaitable);
     }
+}
+
+std::string BodyPipe::TakeSpare() {
+    std::lock_guard lock(mutex_);
+    if (spares_.empty()) return {};
+    std::string spare = std::move(spares_.back());
+    spares_.pop_back();
+    spare.clear();
+    return spare;
 }
 
 void BodyPipe::Finish() {
@@ -60,6 +75,7 @@ std::size_t BodyPipe::Read(char* buffer, std::size_t size) {
         front_offset_ += n;
         buffered_ -= n;
         if (front_offset_ == front.size()) {
+            if (spares_.size() < kSpareChunks) spares_.push_back(std::move(chunks_.front()));
             chunks_.pop_front();
             front_offset_ = 0;
         }
@@ -72,6 +88,7 @@ void BodyPipe::Close() {
     std::unique_lock lock(mutex_);
     closed_ = true;
     chunks_.clear();
+    spares_.clear();
     buffered_ = 0;
     WakeWriter(lock);
 }
@@ -103,7 +120,7 @@ http::Task<void> FeedBody(http::BodySource& body, std::shared_ptr<BodyPipe> pipe
                 pipe->Finish();
                 co_return;
             }
-            chunk = std::string();
+            chunk = pipe->TakeSpare();
         }
     } catch (...) {
         pipe->Fail(std::current_exception());

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "azure/transfer.hpp"
 #include "http/parked_coroutine.hpp"
@@ -35,6 +36,9 @@ class BodyPipe {
     /// Coroutine side: adds bytes, suspending while the pipe is full. False (the bytes dropped)
     /// once the reader closed the pipe: stop feeding it.
     http::Task<bool> Push(std::string bytes);
+    /// Coroutine side: a string whose storage the reader is done with (empty when none is), to
+    /// fill and Push next: reusing chunks spares an allocation and its page faults per chunk.
+    std::string TakeSpare();
     /// Coroutine side: the body is complete; Read returns 0 once it has handed out every byte.
     void Finish();
     /// Coroutine side: the body failed; Read throws `error` (after nothing: bytes still waiting
@@ -68,8 +72,9 @@ class BodyPipe {
     std::mutex mutex_;
     std::condition_variable readable_;
     std::deque<std::string> chunks_;
-    std::size_t front_offset_ = 0;  // bytes of chunks_.front() already read
-    std::size_t buffered_ = 0;      // bytes waiting
+    std::vector<std::string> spares_;  // read chunks kept for reuse (a few)
+    std::size_t front_offset_ = 0;     // bytes of chunks_.front() already read
+    std::size_t buffered_ = 0;         // bytes waiting
     bool finished_ = false;
     bool closed_ = false;
     std::exception_ptr error_;
