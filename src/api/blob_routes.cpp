@@ -21,11 +21,13 @@
 #include <stop_token>
 
 #include "api/body_pipe.hpp"
+#include "api/error_mapping.hpp"
 #include "api/json.hpp"
 #include "api/json_fields.hpp"
 #include "api/multipart_parser.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/log.hpp"
 #include "http/problem.hpp"
 #include "service/azure_blob_service.hpp"
 
@@ -316,6 +318,25 @@ Task<azure::BlobProperties> RunUpload(http::BlockingPool& pool, std::shared_ptr<
     co_return std::move(outcome.properties);
 }
 
+// The answer to a multipart upload that failed after some of its parts were stored: the
+// failure's problem, with the blobs already stored (whole) under `uploaded`, so that a client
+// retries only the rest. `failure` holds a core::Error.
+Response PartlyUploaded(const Request& request, const std::exception_ptr& failure,
+                        boost::json::array uploaded) {
+    try {
+        std::rethrow_exception(failure);
+    } catch (const core::Error& error) {
+        if (HttpStatusOf(error.code()) >= 500) {
+            core::log::Error("api.request_failed",
+                             {{"request_id", request.request_id()},
+                              {"code", core::ToString(error.code())},
+                              {"error", error.what()},
+                              {"uploaded", static_cast<std::int64_t>(uploaded.size())}});
+        }
+        return ErrorResponse(error, {{"uploaded", std::move(uploaded)}});
+    }
+}
+
 bool IsAttrChar(unsigned char c) {
     return std::isalnum(c) != 0 ||
            std::string_view("!#$&+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
@@ -570,24 +591,31 @@ void AddBlobRoutes(http::Router& router, ApiContext& context) {
 
         const std::string prefix = request.Query("prefix").value_or("");
         MultipartBody body(request.body(), *boundary);
-        for (;;) {
-            std::optional<PartHeaders> part = co_await body.NextPart();
-            if (!part) break;
-            if (part->name != "file") continue;  // other form fields are not ours: skipped
-            if (!part->filename || part->filename->empty()) {
-                throw Invalid("file", "every file part needs a filename");
+        std::exception_ptr failure;
+        try {
+            for (;;) {
+                std::optional<PartHeaders> part = co_await body.NextPart();
+                if (!part) break;
+                if (part->name != "file") continue;  // other form fields are not ours: skipped
+                if (!part->filename || part->filename->empty()) {
+                    throw Invalid("file", "every file part needs a filename");
+                }
+                auto job = std::make_shared<UploadJob>();
+                job->blobs = blobs;
+                job->target = target;
+                job->container = container;
+                job->name = prefix + *part->filename;
+                job->content_type =
+                    part->content_type.empty() ? "application/octet-stream" : part->content_type;
+                const azure::BlobProperties props =
+                    co_await RunUpload(context.storage_pool, job, FeedPart(body, job->pipe));
+                items.push_back(UploadedJson(job->name, props));
             }
-            auto job = std::make_shared<UploadJob>();
-            job->blobs = blobs;
-            job->target = target;
-            job->container = container;
-            job->name = prefix + *part->filename;
-            job->content_type =
-                part->content_type.empty() ? "application/octet-stream" : part->content_type;
-            const azure::BlobProperties props =
-                co_await RunUpload(context.storage_pool, job, FeedPart(body, job->pipe));
-            items.push_back(UploadedJson(job->name, props));
+        } catch (const core::Error&) {
+            if (items.empty()) throw;
+            failure = std::current_exception();
         }
+        if (failure) co_return PartlyUploaded(request, failure, std::move(items));
         if (items.empty()) throw Invalid("file", "is required: at least one file part");
         co_return JsonResponse(201, boost::json::object{{"items", std::move(items)}});
     });

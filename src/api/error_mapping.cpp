@@ -54,7 +54,7 @@ int StorageStatusOf(const azure::StorageError& error) noexcept {
 
 }  // namespace
 
-http::Response ErrorResponse(const core::Error& error) {
+http::Response ErrorResponse(const core::Error& error, boost::json::object extensions) {
     http::Problem problem;
     problem.status = HttpStatusOf(error.code());
     if (const auto* storage = dynamic_cast<const azure::StorageError*>(&error)) {
@@ -65,6 +65,7 @@ http::Response ErrorResponse(const core::Error& error) {
     // Internal failures keep their details in the log, not in the response.
     problem.detail = problem.status == 500 ? "an unexpected error occurred" : error.what();
     problem.errors = error.field_errors();
+    problem.extensions = std::move(extensions);
     auto response = http::ProblemResponse(problem);
     if (problem.status == 401) response.headers.Set("WWW-Authenticate", "Bearer");
     if (const auto seconds = error.retry_after_seconds()) {

@@ -9,7 +9,8 @@ namespace cerulean::api {
 int HttpStatusOf(core::ErrorCode code) noexcept;
 
 /// The problem-details response for `error`: its status, its reason (or the code's default
-/// name) as `code`, its message as `detail`, and its invalid fields as `errors`.
-http::Response ErrorResponse(const core::Error& error);
+/// name) as `code`, its message as `detail`, its invalid fields as `errors`, and `extensions`
+/// as further members.
+http::Response ErrorResponse(const core::Error& error, boost::json::object extensions = {});
 
 }  // namespace cerulean::api

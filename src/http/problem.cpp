@@ -20,6 +20,8 @@ Response ProblemResponse(const Problem& problem) {
         }
         body["errors"] = std::move(errors);
     }
+    // Extensions never replace a standard member.
+    for (const auto& [key, value] : problem.extensions) body.emplace(key, value);
     return TextResponse(problem.status, boost::json::serialize(body), "application/problem+json");
 }
 

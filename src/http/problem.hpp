@@ -1,5 +1,6 @@
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,7 @@ struct Problem {
     std::string detail;                    ///< readable sentence for this occurrence
     std::string azure_code;                ///< Azure's error code, when the failure came from Azure
     std::vector<core::FieldError> errors;  ///< invalid fields (422)
+    boost::json::object extensions;        ///< further members of this occurrence (RFC 9457 §3.2)
 };
 
 /// Renders `problem` as `application/problem+json`; `title` is the status's reason phrase.

@@ -320,6 +320,23 @@ TEST_P(BlobUploadTest, ABodyThatEndsEarlyLeavesNoBlob) {
     EXPECT_GE(failed.status, 400) << failed.body;
     EXPECT_EQ(azure_->DownloadToString(container_, "whole.txt"), "complete");
     EXPECT_FALSE(Exists("cut.bin"));
+    // The problem names what was stored, so that a client retries only the rest.
+    ASSERT_TRUE(failed.json.as_object().contains("uploaded")) << failed.body;
+    ASSERT_EQ(failed["uploaded"].as_array().size(), 1U) << failed.body;
+    EXPECT_EQ(failed["uploaded"].as_array()[0].at("name"), "whole.txt");
+    EXPECT_EQ(failed["uploaded"].as_array()[0].at("size"), 8);
+
+    // A part the server refuses after one it stored: 422, naming the stored one.
+    const auto refused =
+        Upload(conn_, "?prefix=p/", alice_,
+               std::make_shared<ScriptedBody>(Multipart(
+                   "b", {{"filename=\"first.txt\"", "", "one"}, {"filename=\"\"", "", "two"}})),
+               "multipart/form-data; boundary=b");
+    EXPECT_EQ(refused.status, 422) << refused.body;
+    EXPECT_EQ(refused["code"], "validation_error");
+    ASSERT_EQ(refused["uploaded"].as_array().size(), 1U) << refused.body;
+    EXPECT_EQ(refused["uploaded"].as_array()[0].at("name"), "p/first.txt");
+    EXPECT_EQ(azure_->DownloadToString(container_, "p/first.txt"), "one");
 
     // An Azure failure part way (the container is missing): the error, and the body's reader
     // released.
@@ -330,7 +347,7 @@ TEST_P(BlobUploadTest, ABodyThatEndsEarlyLeavesNoBlob) {
 
     const auto after = UploadRaw("after.txt", "still serving");
     EXPECT_EQ(after.status, 201) << after.body;
-    EXPECT_EQ(BlobCount(), 2U);
+    EXPECT_EQ(BlobCount(), 3U);
 }
 
 TEST_P(BlobUploadTest, ChecksTheTokenAndTheOwnerBeforeReadingTheBody) {
