@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "api/transfer_slots.hpp"
 #include "core/connection.hpp"
 #include "core/user.hpp"
 #include "http/offload.hpp"
@@ -24,6 +25,12 @@ struct ApiContext {
     std::shared_ptr<service::ConnectionService> connections;  ///< storage connections
     std::size_t json_body_limit = 1024 * 1024;                ///< largest JSON body
     service::AzureBlobServiceOptions blobs;                   ///< limits of storage calls
+    /// For blob streams (uploads, downloads, copies): each holds a thread for as long as its
+    /// client or Azure takes, so they get a pool of their own (`storage_pool` when null) and
+    /// keep quick calls such as listings from queueing behind them.
+    http::BlockingPool* transfer_pool = nullptr;
+    /// The bound on blob streams at once (none when null).
+    std::shared_ptr<TransferSlots> transfer_slots;
 };
 
 /// The signed-in user of a request: its bearer token checked (401 with WWW-Authenticate when

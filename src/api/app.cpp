@@ -55,18 +55,26 @@ App::App(AppOptions options, std::shared_ptr<store::Database> db, http::Blocking
     : options_(std::move(options)),
       db_(std::move(db)),
       pool_(pool),
+      transfer_pool_(
+          std::make_unique<http::BlockingPool>(std::max<std::size_t>(options_.max_transfers, 1))),
       context_{pool_,
                storage_pool != nullptr ? *storage_pool : pool_,
                MakeUsers(options_, db_),
                MakeConnections(options_, db_),
                options_.json_body_limit,
-               options_.blobs},
+               options_.blobs,
+               transfer_pool_.get(),
+               std::make_shared<TransferSlots>(options_.max_transfers)},
       static_files_(options_.web_root) {
     AddHealthRoutes();
     AddUserRoutes(router_, context_);
     AddConnectionRoutes(router_, context_);
     AddBlobRoutes(router_, context_);
     AddDocsRoutes(router_, options_.swagger_ui_dir);
+}
+
+App::~App() {
+    transfer_pool_->Join();
 }
 
 void App::AddHealthRoutes() {
@@ -95,7 +103,12 @@ http::Task<http::Response> App::Handle(http::Request& request) {
         try {
             co_return co_await (*match.handler)(request);
         } catch (const core::Error& e) {
-            if (HttpStatusOf(e.code()) >= 500) {
+            if (e.retry_after_seconds() && HttpStatusOf(e.code()) == 503) {
+                // Load shed on purpose (the client is told when to come back): not a failure.
+                core::log::Warn("api.request_shed", {{"request_id", request.request_id()},
+                                                     {"code", e.reason()},
+                                                     {"error", e.what()}});
+            } else if (HttpStatusOf(e.code()) >= 500) {
                 core::log::Error("api.request_failed", {{"request_id", request.request_id()},
                                                         {"code", core::ToString(e.code())},
                                                         {"error", e.what()}});

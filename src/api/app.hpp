@@ -27,6 +27,8 @@ struct AppOptions {
     service::UserServiceOptions users;              ///< sign-in rules
     service::ConnectionServiceOptions connections;  ///< endpoint policy and storage calls
     service::AzureBlobServiceOptions blobs;         ///< timeouts and transfer sizes of blob routes
+    /// Blob uploads, downloads and copies run at once (a thread each); more get 503 server_busy.
+    std::size_t max_transfers = 64;
 };
 
 /// The whole HTTP API: routes, error mapping to problem details, and the web UI's files.
@@ -41,6 +43,11 @@ class App {
     /// the web UI's files for other GET requests, 404 otherwise. Never throws.
     http::Task<http::Response> Handle(http::Request& request);
 
+    /// Waits for the blob streams still running (the server has stopped by then).
+    ~App();
+    App(const App&) = delete;
+    App& operator=(const App&) = delete;
+
     /// The routes (the OpenAPI document is checked against them).
     [[nodiscard]] const http::Router& router() const { return router_; }
 
@@ -50,6 +57,7 @@ class App {
     AppOptions options_;
     std::shared_ptr<store::Database> db_;
     http::BlockingPool& pool_;
+    std::unique_ptr<http::BlockingPool> transfer_pool_;  // before context_, which refers to it
     ApiContext context_;
     http::Router router_;
     http::StaticFiles static_files_;

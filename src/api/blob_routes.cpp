@@ -151,6 +151,7 @@ struct DownloadJob {
     std::string name;
     azure::GetBlobOptions options;  // offset and length always set
     std::shared_ptr<ChunkQueue> queue;
+    TransferSlots::Slot slot;  // held until the download ends
 
     // Never throws: the failure travels to the response coroutine through the queue.
     void Run() const {
@@ -316,6 +317,16 @@ Task<azure::BlobProperties> RunUpload(http::BlockingPool& pool, std::shared_ptr<
     Outcome outcome = co_await (pool.Run(upload) && std::move(feeder));
     if (outcome.error) std::rethrow_exception(outcome.error);
     co_return std::move(outcome.properties);
+}
+
+// The pool for blob streams: each holds its thread for as long as its client or Azure takes.
+http::BlockingPool& TransferPool(ApiContext& context) {
+    return context.transfer_pool != nullptr ? *context.transfer_pool : context.storage_pool;
+}
+
+// A slot for one more blob stream; throws 503 server_busy when the server runs its limit.
+TransferSlots::Slot TakeTransferSlot(ApiContext& context) {
+    return context.transfer_slots ? context.transfer_slots->Take() : nullptr;
 }
 
 // The answer to a multipart upload that failed after some of its parts were stored: the
@@ -574,6 +585,8 @@ void AddBlobRoutes(http::Router& router, ApiContext& context) {
         const std::string container = target.ContainerOr(request.Query("container"));
         const std::string content_type(request.headers().Get("Content-Type").value_or(""));
         const std::optional<std::string> boundary = FormDataBoundary(content_type);
+        // Refused (503) before a byte of the body is read when the server is at its limit.
+        const TransferSlots::Slot slot = TakeTransferSlot(context);
         boost::json::array items;
         if (!boundary) {
             auto job = std::make_shared<UploadJob>();
@@ -584,7 +597,7 @@ void AddBlobRoutes(http::Router& router, ApiContext& context) {
             job->content_type = content_type.empty() ? "application/octet-stream" : content_type;
             job->size = request.body().content_length();
             const azure::BlobProperties props = co_await RunUpload(
-                context.storage_pool, job, FeedBody(request.body(), job->pipe, kUploadReadSize));
+                TransferPool(context), job, FeedBody(request.body(), job->pipe, kUploadReadSize));
             items.push_back(UploadedJson(job->name, props));
             co_return JsonResponse(201, boost::json::object{{"items", std::move(items)}});
         }
@@ -608,7 +621,7 @@ void AddBlobRoutes(http::Router& router, ApiContext& context) {
                 job->content_type =
                     part->content_type.empty() ? "application/octet-stream" : part->content_type;
                 const azure::BlobProperties props =
-                    co_await RunUpload(context.storage_pool, job, FeedPart(body, job->pipe));
+                    co_await RunUpload(TransferPool(context), job, FeedPart(body, job->pipe));
                 items.push_back(UploadedJson(job->name, props));
             }
         } catch (const core::Error&) {
@@ -727,7 +740,8 @@ void AddBlobRoutes(http::Router& router, ApiContext& context) {
             // The bytes must be those of the version whose headers were just given.
             job->options.conditions.if_match = props.etag;
             job->queue = std::make_shared<ChunkQueue>(kQueueChunks);
-            http::BlockingPool& pool = context.storage_pool;
+            job->slot = TakeTransferSlot(context);
+            http::BlockingPool& pool = TransferPool(context);
             response.producer = [job, &pool](http::BodySink& sink) {
                 return StreamBlob(job, pool, sink);
             };
@@ -775,7 +789,9 @@ void AddBlobRoutes(http::Router& router, ApiContext& context) {
             return blobs->Copy(source, from_container, from_name, destination, to_container,
                                to_name);
         };
-        const service::CopyOutcome outcome = co_await context.storage_pool.Run(copy);
+        // A copy may stream every byte through this server when Azure cannot copy it itself.
+        const TransferSlots::Slot slot = TakeTransferSlot(context);
+        const service::CopyOutcome outcome = co_await TransferPool(context).Run(copy);
         boost::json::object result = PropertiesJson(to_name, outcome.properties);
         result["container"] = to_container;
         result["copy_mode"] =

@@ -52,6 +52,7 @@ api::AppOptions MakeAppOptions(const Config& config) {
     options.connections.endpoints.allowed_suffixes = config.allowed_endpoint_suffixes;
     options.connections.endpoints.allow_loopback = config.allow_loopback_endpoints;
     options.connections.authority_host = config.azure_authority_host;
+    options.max_transfers = config.max_transfers;
     return options;
 }
 

@@ -197,6 +197,10 @@ Config LoadConfig(const Environment& env) {
     if (auto v = env.Get("CERULEAN_HTTP_THREADS")) {
         config.http_threads = static_cast<int>(ParseInt(*v, "CERULEAN_HTTP_THREADS", 0, 256));
     }
+    if (auto v = env.Get("CERULEAN_MAX_TRANSFERS")) {
+        config.max_transfers =
+            static_cast<std::size_t>(ParseInt(*v, "CERULEAN_MAX_TRANSFERS", 1, 4096));
+    }
     return config;
 }
 

@@ -37,6 +37,9 @@ struct Config {
     std::filesystem::path web_root = "web/dist";  ///< CERULEAN_WEB_ROOT: the built web UI
     core::log::Level log_level = core::log::Level::kInfo;  ///< CERULEAN_LOG_LEVEL
     int http_threads = 0;  ///< CERULEAN_HTTP_THREADS: I/O threads, 0 for one per core
+    /// CERULEAN_MAX_TRANSFERS: blob uploads, downloads and copies streamed at once (a thread
+    /// each); more are refused with 503 server_busy and a Retry-After
+    std::size_t max_transfers = 64;
 };
 
 /// Reads and validates every setting. Throws core::Error (kConfiguration) with one line that

@@ -386,5 +386,62 @@ TEST_P(BlobResilienceTest, AStreamedCopyKeepsBytesContentTypeAndMetadata) {
 INSTANTIATE_TEST_SUITE_P(Dialects, BlobResilienceTest, ::testing::Values(store::Dialect::kSqlite),
                          DialectName);
 
+// A server allowed one blob stream at a time.
+class BlobBusyTest : public BlobResilienceTest {
+ protected:
+    void Configure(api::AppOptions& options) override {
+        BlobResilienceTest::Configure(options);
+        options.max_transfers = 1;
+    }
+};
+
+TEST_P(BlobBusyTest, StreamsPastTheLimitAre503AndListingsStillAnswer) {
+    constexpr std::uint64_t kSize = 48U << 20U;  // far more than the socket buffers hold
+    PutGenerated(*azure_, container_, "slow.bin", kSize, 8U << 20U, 3);
+    Put("small.txt", "small");
+    LiveServer server(*app_);
+    asio::io_context io;
+
+    // A client that reads the head of a download and then nothing: the download holds the
+    // server's one transfer slot (and its thread) while it waits for the client.
+    std::optional<tcp::socket> slow =
+        server.Get(io, Path(conn_, "/blobs/content?name=slow.bin"), alice_);
+    std::string head;
+    std::vector<char> buffer(4096);
+    while (head.find("\r\n\r\n") == std::string::npos) {
+        const std::size_t n = slow->read_some(asio::buffer(buffer));
+        head.append(buffer.data(), n);
+    }
+    ASSERT_TRUE(head.starts_with("HTTP/1.1 200")) << head;
+
+    const std::string small = Path(conn_, "/blobs/content?name=small.txt");
+    const auto busy = Blob("GET", small, alice_);
+    EXPECT_EQ(busy.status, 503) << busy.body;
+    EXPECT_EQ(Code(busy), "server_busy");
+    EXPECT_EQ(Header(busy, "Retry-After"), "5");
+    const auto upload = Blob("POST", Path(conn_, "/blobs?name=new.txt"), alice_, "{}");
+    EXPECT_EQ(upload.status, 503) << upload.body;
+    EXPECT_EQ(Blob("GET", Path(conn_, "/blobs/properties?name=new.txt"), alice_).status, 404);
+    // Quick calls do not wait behind the stream.
+    const auto listing = Blob("GET", Path(conn_, "/blobs"), alice_);
+    EXPECT_EQ(listing.status, 200) << listing.body;
+    const auto properties = Blob("GET", Path(conn_, "/blobs/properties?name=small.txt"), alice_);
+    EXPECT_EQ(properties.status, 200) << properties.body;
+
+    // The client leaves: the slot comes back once the download notices.
+    slow.reset();
+    const auto deadline = Clock::now() + std::chrono::seconds(20);
+    ApiResponse again;
+    do {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        again = Blob("GET", small, alice_);
+    } while (again.status == 503 && Clock::now() < deadline);
+    EXPECT_EQ(again.status, 200) << again.body;
+    EXPECT_EQ(again.body, "small");
+}
+
+INSTANTIATE_TEST_SUITE_P(Dialects, BlobBusyTest, ::testing::Values(store::Dialect::kSqlite),
+                         DialectName);
+
 }  // namespace
 }  // namespace cerulean::testing

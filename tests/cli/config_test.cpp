@@ -40,6 +40,7 @@ TEST(Config, DefaultsMatchTheContract) {
     EXPECT_EQ(config.allowed_endpoint_suffixes.size(), 3U);
     EXPECT_EQ(config.azure_authority_host, "https://login.microsoftonline.com");
     EXPECT_TRUE(config.master_keys.empty());
+    EXPECT_EQ(config.max_transfers, 64U);
 }
 
 TEST(Config, ReadsEveryVariable) {
@@ -55,6 +56,7 @@ TEST(Config, ReadsEveryVariable) {
         {"CERULEAN_ALLOWED_ENDPOINT_SUFFIXES", ".example.net, .other.org"},
         {"CERULEAN_ALLOW_LOOPBACK_ENDPOINTS", "true"},
         {"CERULEAN_AZURE_AUTHORITY_HOST", "http://127.0.0.1:5000/"},
+        {"CERULEAN_MAX_TRANSFERS", "8"},
     }));
     EXPECT_EQ(config.listen_host, "0.0.0.0");
     EXPECT_EQ(config.listen_port, 9090);
@@ -68,6 +70,7 @@ TEST(Config, ReadsEveryVariable) {
               (std::vector<std::string>{".example.net", ".other.org"}));
     EXPECT_TRUE(config.allow_loopback_endpoints);
     EXPECT_EQ(config.azure_authority_host, "http://127.0.0.1:5000");
+    EXPECT_EQ(config.max_transfers, 8U);
 }
 
 TEST(Config, MalformedSettingsFailWithOneLineNamingTheVariable) {
@@ -77,6 +80,8 @@ TEST(Config, MalformedSettingsFailWithOneLineNamingTheVariable) {
         ErrorOf(Env({{"CERULEAN_DATABASE_URL", "mysql://x"}})).rfind("CERULEAN_DATABASE_URL:", 0),
         0U);
     EXPECT_EQ(ErrorOf(Env({{"CERULEAN_WORKERS", "two"}})).rfind("CERULEAN_WORKERS:", 0), 0U);
+    EXPECT_EQ(ErrorOf(Env({{"CERULEAN_MAX_TRANSFERS", "0"}})).rfind("CERULEAN_MAX_TRANSFERS:", 0),
+              0U);
     EXPECT_EQ(ErrorOf(Env({{"CERULEAN_ALLOW_SIGNUP", "maybe"}})).rfind("CERULEAN_ALLOW_SIGNUP:", 0),
               0U);
     EXPECT_EQ(
