@@ -20,7 +20,7 @@ import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "bench", "transfer"))
-from bench import CERULEAN, KEY, Emulator, free_port, run, wait_port  # noqa: E402
+from bench import CERULEAN, KEY, SETTLE, Emulator, free_port, wait_port  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 BIG = int(os.environ.get("BENCH_BIG_MIB", "1024")) << 20
@@ -51,6 +51,27 @@ def wrk(url, headers=()):
     return rps, p99
 
 
+def cpu_seconds(pid):
+    """User + system CPU seconds of a running process."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(cmd, env, server_pid):
+    """Runs cmd; returns (wall seconds, the command's CPU seconds, the server's CPU seconds)."""
+    server_before = cpu_seconds(server_pid)
+    start = time.perf_counter()
+    child = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise SystemExit("failed (%d): %s\n%s" % (child.returncode, " ".join(cmd),
+                                                  child.stderr.read().decode()[-2000:]))
+    return wall, usage.ru_utime + usage.ru_stime, cpu_seconds(server_pid) - server_before
+
+
 def main():
     work = tempfile.mkdtemp(prefix="cerulean-bench-blobs-", dir="/dev/shm")
     emulator = Emulator(work)
@@ -76,8 +97,6 @@ def main():
                      "credentials": {"connection_string": cs}}, token)["id"]
         prefix = "/api/v1/azure_blob/connections/%d" % conn
         auth = "Authorization: Bearer " + token
-        for container in ("big", "list"):
-            subprocess.run([CERULEAN, "blob", "mb", "az://" + container], env=env, check=True)
 
         big = os.path.join(work, "big.bin")
         with open(big, "wb") as f:
@@ -87,17 +106,32 @@ def main():
                 f.write(chunk)
                 remaining -= len(chunk)
 
+        # Each upload starts on a fresh emulator (an in-memory Azurite holding gigabytes slows
+        # down), the order of API and CLI alternating between runs; both downloads read the
+        # same blob. CPU seconds are the client's and the server's (from /proc) for each row.
+        upload_api = ["curl", "-sf", "-o", "/dev/null", "-X", "POST", "-T", big,
+                      "-H", "Content-Type: application/octet-stream", "-H", auth,
+                      base + prefix + "/blobs?container=big&name=big.bin"]
+        upload_cli = [CERULEAN, "blob", "put", big, "az://big/big.bin"]
         rows = {k: [] for k in ("api_up", "cli_up", "api_down", "cli_down")}
-        for _ in range(RUNS):
-            rows["api_up"].append(run(
-                ["curl", "-sf", "-o", "/dev/null", "-X", "POST", "-T", big,
-                 "-H", "Content-Type: application/octet-stream", "-H", auth,
-                 base + prefix + "/blobs?container=big&name=api.bin"], env)[0])
-            rows["cli_up"].append(run([CERULEAN, "blob", "put", big, "az://big/cli.bin"], env)[0])
-            rows["api_down"].append(run(
-                ["curl", "-sf", "-o", "/dev/null", "-H", auth,
-                 base + prefix + "/blobs/content?container=big&name=api.bin"], env)[0])
-            rows["cli_down"].append(run([CERULEAN, "blob", "get", "az://big/cli.bin", "-"], env)[0])
+        for i in range(RUNS):
+            ups = [("api_up", upload_api), ("cli_up", upload_cli)]
+            for key, cmd in ups if i % 2 == 0 else reversed(ups):
+                emulator.stop()
+                emulator.start()
+                subprocess.run([CERULEAN, "blob", "mb", "az://big"], env=env, check=True)
+                time.sleep(SETTLE)
+                rows[key].append(timed(cmd, env, server.pid))
+            downs = [("api_down", ["curl", "-sf", "-o", "/dev/null", "-H", auth,
+                                   base + prefix + "/blobs/content?container=big&name=big.bin"]),
+                     ("cli_down", [CERULEAN, "blob", "get", "az://big/big.bin", "-"])]
+            for key, cmd in downs if i % 2 == 0 else reversed(downs):
+                time.sleep(SETTLE)
+                rows[key].append(timed(cmd, env, server.pid))
+        emulator.stop()
+        emulator.start()
+        for container in ("big", "list"):
+            subprocess.run([CERULEAN, "blob", "mb", "az://" + container], env=env, check=True)
 
         small = os.path.join(work, "small")
         os.makedirs(small)
@@ -116,13 +150,17 @@ def main():
         emulator.stop()
         shutil.rmtree(work, ignore_errors=True)
 
-    med = {k: statistics.median(v) for k, v in rows.items()}
-    print("| row | through the API | cerulean blob (direct) | API / direct |")
-    print("|---|---|---|---|")
+    def med(key, column):
+        return statistics.median(r[column] for r in rows[key])
+
+    print("| row | through the API | cerulean blob (direct) | API / direct "
+          "| CPU: curl + server | CPU: cerulean blob |")
+    print("|---|---|---|---|---|---|")
     for name, api_key, cli_key in (("%d MiB upload" % (BIG >> 20), "api_up", "cli_up"),
                                    ("%d MiB download" % (BIG >> 20), "api_down", "cli_down")):
-        print("| %s | %.2f s | %.2f s | %.2f |" % (name, med[api_key], med[cli_key],
-                                                  med[api_key] / med[cli_key]))
+        print("| %s | %.2f s | %.2f s | %.2f | %.2f + %.2f s | %.2f s |" % (
+            name, med(api_key, 0), med(cli_key, 0), med(api_key, 0) / med(cli_key, 0),
+            med(api_key, 1), med(api_key, 2), med(cli_key, 1)))
     print()
     print("| list 100 of %d blobs (wrk -t2 -c8 -d10s) | req/s | p99 |" % LIST_COUNT)
     print("|---|---|---|")
