@@ -1,5 +1,6 @@
 #include "api/api_context.hpp"
 
+#include <array>
 #include <boost/json.hpp>
 #include <charconv>
 
@@ -13,6 +14,76 @@ namespace {
 core::Error Unauthenticated() {
     return core::Error(core::ErrorCode::kUnauthenticated, "a valid bearer token is required",
                        "not_authenticated");
+}
+
+// Which bytes a JSON string must escape: '"', '\\' and the control characters.
+constexpr std::array<bool, 256> kEscaped = [] {
+    std::array<bool, 256> table{};
+    for (int c = 0; c < 0x20; ++c) table[c] = true;
+    table['"'] = true;
+    table['\\'] = true;
+    return table;
+}();
+
+// A JSON string literal, escaped exactly as boost::json::serialize does (so that the hand-written
+// responses match the rest of the API byte for byte), without building a json::value.
+void AppendJsonString(std::string& out, std::string_view text) {
+    constexpr std::string_view kHex = "0123456789abcdef";
+    out.push_back('"');
+    std::size_t clean = 0;  // start of the run not yet copied
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (!kEscaped[c]) continue;
+        out.append(text.data() + clean, i - clean);
+        clean = i + 1;
+        out.push_back('\\');
+        switch (c) {
+            case '"':
+            case '\\':
+                out.push_back(static_cast<char>(c));
+                break;
+            case '\b':
+                out.push_back('b');
+                break;
+            case '\t':
+                out.push_back('t');
+                break;
+            case '\n':
+                out.push_back('n');
+                break;
+            case '\f':
+                out.push_back('f');
+                break;
+            case '\r':
+                out.push_back('r');
+                break;
+            default:
+                out.append("u00", 3).push_back(kHex[c >> 4]);
+                out.push_back(kHex[c & 15]);
+        }
+    }
+    out.append(text.data() + clean, text.size() - clean);
+    out.push_back('"');
+}
+
+// Text known to need no escaping (enum names), in quotes.
+void AppendPlainString(std::string& out, std::string_view text) {
+    out.push_back('"');
+    out.append(text);
+    out.push_back('"');
+}
+
+// A time as a JSON string; its digits and separators need no escaping.
+void AppendTime(std::string& out, core::UnixMillis t) {
+    out.push_back('"');
+    core::AppendRfc3339(out, t);
+    out.push_back('"');
+}
+
+void AppendInt(std::string& out, std::int64_t value) {
+    std::array<char, 24> buffer{};
+    auto* const end = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value).ptr;
+    out.append(buffer.data(), end);
 }
 
 std::optional<std::int64_t> ParseInt(std::string_view text) {
@@ -95,30 +166,60 @@ boost::json::object UserJson(const core::User& user) {
     return out;
 }
 
+void AppendUserJson(std::string& out, const core::User& user) {
+    using namespace std::string_view_literals;
+    out.append("{\"id\":"sv);
+    AppendInt(out, user.id);
+    out.append(",\"email\":"sv);
+    AppendJsonString(out, user.email);
+    out.append(",\"full_name\":"sv);
+    if (user.full_name) {
+        AppendJsonString(out, *user.full_name);
+    } else {
+        out.append("null"sv);
+    }
+    out.append(",\"is_active\":"sv).append(user.is_active ? "true"sv : "false"sv);
+    out.append(",\"is_superuser\":"sv).append(user.is_superuser ? "true"sv : "false"sv);
+    out.append(",\"created_at\":"sv);
+    AppendTime(out, user.created_at);
+    out.push_back('}');
+}
+
+std::string UserJsonText(const core::User& user) {
+    std::string out;
+    out.reserve(192);
+    AppendUserJson(out, user);
+    return out;
+}
+
 void AppendConnectionJson(std::string& out, const core::Connection& c) {
-    const auto text = [&out](std::string_view key, std::string_view value) {
-        out.append(",\"").append(key).append("\":").append(boost::json::serialize(value));
-    };
-    const auto optional_text = [&](std::string_view key, const std::optional<std::string>& v) {
-        if (v) {
-            text(key, *v);
-        } else {
-            out.append(",\"").append(key).append("\":null");
-        }
-    };
-    out.append("{\"id\":").append(std::to_string(c.id));
-    out.append(",\"user_id\":").append(std::to_string(c.user_id));
-    text("name", c.name);
-    text("auth_type", core::ToString(c.auth_type));
-    text("account_name", c.account_name);
-    text("endpoint", c.endpoint);
-    optional_text("container_name", c.container_name);
-    out.append(",\"is_active\":").append(c.is_active ? "true" : "false");
+    using namespace std::string_view_literals;
+    out.append("{\"id\":"sv);
+    AppendInt(out, c.id);
+    out.append(",\"user_id\":"sv);
+    AppendInt(out, c.user_id);
+    out.append(",\"name\":"sv);
+    AppendJsonString(out, c.name);
+    out.append(",\"auth_type\":"sv);
+    AppendPlainString(out, core::ToString(c.auth_type));
+    out.append(",\"account_name\":"sv);
+    AppendJsonString(out, c.account_name);
+    out.append(",\"endpoint\":"sv);
+    AppendJsonString(out, c.endpoint);
+    out.append(",\"container_name\":"sv);
+    if (c.container_name) {
+        AppendJsonString(out, *c.container_name);
+    } else {
+        out.append("null"sv);
+    }
+    out.append(",\"is_active\":"sv).append(c.is_active ? "true"sv : "false"sv);
     // Stored as the compact JSON the API itself serialized on the way in.
-    out.append(",\"sync_preferences\":")
-        .append(c.sync_preferences ? std::string_view(*c.sync_preferences) : "null");
-    text("created_at", core::FormatRfc3339(c.created_at));
-    text("updated_at", core::FormatRfc3339(c.updated_at));
+    out.append(",\"sync_preferences\":"sv)
+        .append(c.sync_preferences ? std::string_view(*c.sync_preferences) : "null"sv);
+    out.append(",\"created_at\":"sv);
+    AppendTime(out, c.created_at);
+    out.append(",\"updated_at\":"sv);
+    AppendTime(out, c.updated_at);
     out.push_back('}');
 }
 

@@ -68,6 +68,10 @@ std::int64_t IdParam(const http::Request& request, std::string_view name = "id")
 
 /// A User as the API shows it.
 boost::json::object UserJson(const core::User& user);
+/// Appends the same User as JSON text, written directly (every authenticated page asks for it).
+void AppendUserJson(std::string& out, const core::User& user);
+/// A User as a JSON response body.
+std::string UserJsonText(const core::User& user);
 /// Appends a ConnectionRead (every field but the secret) as JSON text: written directly,
 /// because lists of them are the API's hottest responses.
 void AppendConnectionJson(std::string& out, const core::Connection& connection);

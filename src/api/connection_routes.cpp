@@ -53,19 +53,21 @@ void AddConnectionRoutes(http::Router& router, ApiContext& context) {
 
     router.Add("GET", Path(""), [&context](Request& request) -> Task<Response> {
         auto connections = context.connections;
+        // The page is written out on the pool thread, in the same hop as the queries.
         auto list = [connections, &request](const core::User& me) {
             const Paging paging = ReadPaging(request);
-            return connections->List(me.id, paging.skip, paging.limit);
+            const auto page = connections->List(me.id, paging.skip, paging.limit);
+            std::string body;
+            body.reserve(64 + page.items.size() * 320);
+            body.append("{\"items\":[");
+            for (std::size_t i = 0; i < page.items.size(); ++i) {
+                if (i > 0) body.push_back(',');
+                AppendConnectionJson(body, page.items[i]);
+            }
+            body.append("],\"total\":").append(std::to_string(page.total)).push_back('}');
+            return body;
         };
-        const auto page = co_await AsUser(context, request, list);
-        std::string body;
-        body.reserve(64 + page.items.size() * 320);
-        body.append("{\"items\":[");
-        for (std::size_t i = 0; i < page.items.size(); ++i) {
-            if (i > 0) body.push_back(',');
-            AppendConnectionJson(body, page.items[i]);
-        }
-        body.append("],\"total\":").append(std::to_string(page.total)).push_back('}');
+        std::string body = co_await AsUser(context, request, list);
         co_return JsonText(200, std::move(body));
     });
 

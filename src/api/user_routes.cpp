@@ -66,7 +66,7 @@ void AddUserRoutes(http::Router& router, ApiContext& context) {
         auto users = context.users;
         auto create = [users, registration] { return users->Register(registration); };
         const core::User user = co_await context.pool.Run(create);
-        co_return JsonResponse(201, UserJson(user));
+        co_return JsonText(201, UserJsonText(user));
     });
 
     router.Add("POST", "/api/v1/auth/token", [&context](Request& request) -> Task<Response> {
@@ -85,9 +85,9 @@ void AddUserRoutes(http::Router& router, ApiContext& context) {
     });
 
     router.Add("GET", "/api/v1/users/me", [&context](Request& request) -> Task<Response> {
-        auto self = [](const core::User& me) { return me; };
-        const core::User me = co_await AsUser(context, request, self);
-        co_return JsonResponse(200, UserJson(me));
+        auto self = [](const core::User& me) { return UserJsonText(me); };
+        std::string body = co_await AsUser(context, request, self);
+        co_return JsonText(200, std::move(body));
     });
 
     router.Add("PATCH", "/api/v1/users/me", [&context](Request& request) -> Task<Response> {
@@ -102,7 +102,7 @@ void AddUserRoutes(http::Router& router, ApiContext& context) {
         auto users = context.users;
         auto apply = [users, me, update] { return users->UpdateSelf(me, update); };
         const core::User updated = co_await context.pool.Run(apply);
-        co_return JsonResponse(200, UserJson(updated));
+        co_return JsonText(200, UserJsonText(updated));
     });
 
     router.Add("GET", "/api/v1/users", [&context](Request& request) -> Task<Response> {
@@ -126,7 +126,7 @@ void AddUserRoutes(http::Router& router, ApiContext& context) {
         auto users = context.users;
         auto apply = [users, me, id, update] { return users->Administer(me, id, update); };
         const core::User updated = co_await context.pool.Run(apply);
-        co_return JsonResponse(200, UserJson(updated));
+        co_return JsonText(200, UserJsonText(updated));
     });
 }
 

@@ -105,6 +105,12 @@ std::string FormatRfc3339(UnixMillis t) {
     return out;
 }
 
+void AppendRfc3339(std::string& out, UnixMillis t) {
+    const std::size_t at = out.size();
+    out.resize(at + 20, 'Z');
+    PutDateTime(out.data() + at, t);
+}
+
 std::string FormatRfc3339Millis(UnixMillis t) {
     std::string out(24, 'Z');
     PutDateTime(out.data(), t);

@@ -16,6 +16,9 @@ UnixMillis NowMillis() noexcept;
 /// RFC 3339 UTC with second precision, e.g. "2026-11-26T03:27:38Z".
 std::string FormatRfc3339(UnixMillis t);
 
+/// Appends FormatRfc3339(t) to `out` without a temporary string (hot JSON writers).
+void AppendRfc3339(std::string& out, UnixMillis t);
+
 /// RFC 3339 UTC with millisecond precision, e.g. "2026-11-26T03:27:38.123Z" (log lines).
 std::string FormatRfc3339Millis(UnixMillis t);
 

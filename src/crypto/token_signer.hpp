@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,12 +52,18 @@ struct TokenCheck {
 struct TokenSignerOptions {
     std::size_t max_token_bytes = 8192;        ///< longer input is refused before parsing
     std::int64_t max_clock_skew_seconds = 30;  ///< how far in the future `iat` may lie
+    /// Valid tokens remembered with their claims until they expire, so that a token presented
+    /// again skips the HMAC and libjwt's parse (its times are still checked on every call).
+    /// At most this many; 0 turns the cache off.
+    std::size_t verified_cache_entries = 4096;
 };
 
 /// Issues and verifies access tokens: compact JWTs signed with HMAC-SHA256 (HS256) under one
 /// secret (libjwt). Verification accepts only HS256 under that secret, with every claim present
 /// and an integer where one is expected; "none" and every other algorithm are refused.
-/// Thread-safe: each call uses its own libjwt objects.
+/// A token that verified once is remembered (its exact bytes, found by a keyed hash and
+/// compared in constant time) until its `exp`, and answers from memory after that.
+/// Thread-safe: each call uses its own libjwt objects, and the cache has its own lock.
 class TokenSigner {
  public:
     /// The shortest secret accepted, in bytes.
@@ -65,6 +72,9 @@ class TokenSigner {
     /// A signer with `secret` (at least kMinSecretBytes; copied into guarded memory). Throws
     /// core::Error (kConfiguration) for a shorter secret, without quoting it.
     explicit TokenSigner(std::string_view secret, TokenSignerOptions options = {});
+    ~TokenSigner();
+    TokenSigner(const TokenSigner&) = delete;
+    TokenSigner& operator=(const TokenSigner&) = delete;
 
     /// The compact JWT of `claims`. Throws core::Error (kInvalidArgument) when `sub` is not a
     /// decimal id, `ver` or `iat` is negative, or `exp` is not after `iat`.
@@ -77,9 +87,18 @@ class TokenSigner {
     /// Like Verify, and says why a token was refused.
     [[nodiscard]] TokenCheck Check(std::string_view token, core::UnixMillis now) const;
 
+    /// How many verified tokens are remembered now (for tests).
+    [[nodiscard]] std::size_t cached_tokens() const;
+
  private:
+    class VerifiedCache;
+
+    [[nodiscard]] TokenCheck CheckUncached(std::string_view token) const;
+    [[nodiscard]] TokenCheck CheckTimes(TokenClaims claims, core::UnixMillis now) const;
+
     SecretBytes secret_;
     TokenSignerOptions options_;
+    std::unique_ptr<VerifiedCache> cache_;
 };
 
 }  // namespace cerulean::crypto

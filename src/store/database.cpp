@@ -6,6 +6,7 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 #include <filesystem>
+#include <mutex>
 
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -26,6 +27,16 @@ core::Error Unavailable(const std::string& display_url, const std::exception& e)
     return core::Error(core::ErrorCode::kUnavailable,
                        "cannot open database " + display_url + ": " + core::ScrubSecrets(e.what()),
                        "database_unavailable");
+}
+
+// SQLite's default, serialized mode takes a connection's mutex in every API call (a tenth of
+// a connection list's instructions, a lock per column read). Pooled sessions are leased to one
+// thread at a time, which is all that multi-thread mode asks. It must be chosen before SQLite
+// initializes, so the first Open does it; should SQLite already be running, the call fails
+// harmlessly and connections stay serialized.
+void PreferMultiThreadMode() {
+    static std::once_flag once;
+    std::call_once(once, [] { sqlite_api::sqlite3_config(SQLITE_CONFIG_MULTITHREAD); });
 }
 
 // One libpq keyword/value pair, quoted so that any value is taken literally.
@@ -79,6 +90,7 @@ std::shared_ptr<Database> Database::Open(const DatabaseOptions& options) {
     impl->display_url = core::RedactUrl(options.url);
     try {
         if (dialect == Dialect::kSqlite) {
+            PreferMultiThreadMode();
             const std::string path = options.url.substr(kSqlitePrefix.size());
             if (path.empty()) {
                 throw core::Error(core::ErrorCode::kConfiguration,
@@ -124,9 +136,9 @@ const std::string& Database::display_url() const noexcept {
 }
 
 void Database::Ping() {
-    WithSession(*this, [](soci::session& sql) {
+    WithSession(*this, [](Session& session) {
         int one = 0;
-        sql << "SELECT 1", soci::into(one);
+        session.sql() << "SELECT 1", soci::into(one);
     });
 }
 
@@ -148,20 +160,42 @@ void TranslatingErrors(F&& fn) {
     }
 }
 
+// A pooled session leased by position, so that its statement cache goes with it (a
+// soci::session over the pool would hide the position, and costs an ostringstream per lease).
+class Lease {
+ public:
+    explicit Lease(Database::Impl& impl)
+        : impl_(impl),
+          position_(impl.pool.lease()),
+          session_(impl.pool.at(position_), *impl.statements[position_]) {}
+    ~Lease() { impl_.pool.give_back(position_); }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+
+    Session& session() noexcept { return session_; }
+
+ private:
+    Database::Impl& impl_;
+    std::size_t position_;
+    Session session_;
+};
+
 }  // namespace
 
-void WithSession(Database& db, const std::function<void(soci::session&)>& fn) {
-    soci::session sql(db.impl().pool);
-    TranslatingErrors([&] { fn(sql); });
+void WithSession(Database& db, const std::function<void(Session&)>& fn) {
+    Lease lease(db.impl());
+    TranslatingErrors([&] { fn(lease.session()); });
 }
 
-void WithTransaction(Database& db, const std::function<void(soci::session&)>& fn) {
-    soci::session sql(db.impl().pool);
+void WithTransaction(Database& db, const std::function<void(Session&)>& fn) {
+    Lease lease(db.impl());
+    Session& session = lease.session();
+    soci::session& sql = session.sql();
     const bool sqlite = db.dialect() == Dialect::kSqlite;
     TranslatingErrors([&] { sql << (sqlite ? "BEGIN IMMEDIATE" : "BEGIN"); });
     TranslatingErrors([&] {
         try {
-            fn(sql);
+            fn(session);
             sql << "COMMIT";
         } catch (...) {
             try {

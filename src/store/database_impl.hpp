@@ -4,49 +4,91 @@
 
 #include <soci/soci.h>
 
+#include <cstdint>
 #include <functional>
+#include <initializer_list>
+#include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "store/database.hpp"
+#include "store/statement_cache.hpp"
 
 namespace cerulean::store {
 
+/// A pooled session that one thread leases: SOCI for writes and one-off statements, and the
+/// session's cache of prepared statements for the reads every request makes.
+class Session {
+ public:
+    /// `sql` with its cache `statements`.
+    Session(soci::session& sql, StatementCache& statements) noexcept
+        : sql_(sql), statements_(statements) {}
+
+    /// The SOCI session.
+    soci::session& sql() noexcept { return sql_; }
+
+    /// Runs a query with a cached prepared statement (see StatementCache::Query).
+    Rows Query(std::string_view text, std::initializer_list<Param> params = {}) {
+        return statements_.Query(sql_, text, params);
+    }
+
+ private:
+    soci::session& sql_;
+    StatementCache& statements_;
+};
+
 struct Database::Impl {
-    Impl(Dialect d, std::size_t size) : dialect(d), pool(size) {}
+    Impl(Dialect d, std::size_t size) : dialect(d), pool(size) {
+        statements.reserve(size);
+        for (std::size_t i = 0; i < size; ++i)
+            statements.push_back(std::make_unique<StatementCache>(d));
+    }
     Dialect dialect;
     std::string display_url;
     soci::connection_pool pool;
+    /// The prepared statements of each pooled session, by pool position. Declared after the
+    /// pool so that they are finalized before the sessions close.
+    std::vector<std::unique_ptr<StatementCache>> statements;
 };
 
 /// Runs `fn` with a leased session inside a write transaction (SQLite: BEGIN IMMEDIATE, so
 /// that concurrent writers wait on the busy timeout instead of failing at commit), committing
 /// on return and rolling back on an exception. Database errors become core::Error.
-void WithTransaction(Database& db, const std::function<void(soci::session&)>& fn);
+void WithTransaction(Database& db, const std::function<void(Session&)>& fn);
 
 /// Runs `fn` with a leased session (autocommit); database errors become core::Error.
-void WithSession(Database& db, const std::function<void(soci::session&)>& fn);
+void WithSession(Database& db, const std::function<void(Session&)>& fn);
 
-/// Runs `SELECT <Row::kColumns> FROM <tail>` with `uses` bound to the tail's placeholders in
-/// order, and maps each row with `Row`: a struct whose Bind(statement&) binds its members
-/// with soci::into, and whose ToDomain() builds the domain value. into() converts between
-/// the dialects' integer widths, which soci::row::get<T> does not.
-template <class Row, class... Uses>
-auto SelectRows(soci::session& sql, const std::string& tail, Uses&... uses) {
-    Row row;
-    soci::statement st(sql);
-    row.Bind(st);
-    (st.exchange(soci::use(uses)), ...);
-    st.alloc();
-    st.prepare(std::string("SELECT ") + Row::kColumns + " FROM " + tail);
-    st.define_and_bind();
-    std::vector<decltype(row.ToDomain())> out;
-    if (st.execute(true)) {
-        do {
-            out.push_back(row.ToDomain());
-        } while (st.fetch());
-    }
+/// `SELECT <Row::kColumns> FROM <tail>`.
+template <class Row>
+std::string SelectSql(std::string_view tail) {
+    return std::string("SELECT ").append(Row::kColumns).append(" FROM ").append(tail);
+}
+
+/// Runs `sql` (from SelectSql<Row>) with `params` bound to its placeholders in order, on a
+/// cached prepared statement, and appends each row mapped by `Row::Read(const Rows&)` to `out`.
+template <class Row, class T, class... Params>
+void AppendRows(std::vector<T>& out, Session& session, std::string_view sql,
+                const Params&... params) {
+    Rows rows = session.Query(sql, {Param(params)...});
+    while (rows.Next()) out.push_back(Row::Read(rows));
+}
+
+/// The rows of `sql`, as AppendRows maps them.
+template <class Row, class... Params>
+auto SelectRows(Session& session, std::string_view sql, const Params&... params) {
+    std::vector<decltype(Row::Read(std::declval<const Rows&>()))> out;
+    AppendRows<Row>(out, session, sql, params...);
     return out;
+}
+
+/// The integer in the first column of the first row of `sql` (e.g. a COUNT), 0 without rows.
+template <class... Params>
+std::int64_t SelectInt(Session& session, std::string_view sql, const Params&... params) {
+    Rows rows = session.Query(sql, {Param(params)...});
+    return rows.Next() ? rows.Int(0) : 0;
 }
 
 /// True when a SOCI error is a unique-constraint violation on either dialect.

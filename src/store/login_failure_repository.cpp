@@ -6,7 +6,8 @@ namespace cerulean::store {
 
 void LoginFailureRepository::Record(const std::vector<std::string>& subjects, core::UnixMillis now,
                                     core::UnixMillis since) {
-    WithTransaction(*db_, [&](soci::session& sql) {
+    WithTransaction(*db_, [&](Session& session) {
+        soci::session& sql = session.sql();
         long long at = now;
         long long cutoff = since;
         for (const auto& subject : subjects) {
@@ -21,7 +22,8 @@ void LoginFailureRepository::Record(const std::vector<std::string>& subjects, co
 LoginFailureRepository::Window LoginFailureRepository::Count(const std::string& subject,
                                                              core::UnixMillis since) {
     Window window;
-    WithSession(*db_, [&](soci::session& sql) {
+    WithSession(*db_, [&](Session& session) {
+        soci::session& sql = session.sql();
         std::string s = subject;
         long long cutoff = since;
         long long count = 0;
@@ -37,7 +39,8 @@ LoginFailureRepository::Window LoginFailureRepository::Count(const std::string& 
 }
 
 void LoginFailureRepository::Clear(const std::string& subject) {
-    WithSession(*db_, [&](soci::session& sql) {
+    WithSession(*db_, [&](Session& session) {
+        soci::session& sql = session.sql();
         std::string s = subject;
         sql << "DELETE FROM login_failures WHERE subject = :s", soci::use(s);
     });

@@ -102,7 +102,8 @@ std::vector<std::string_view> SplitStatements(std::string_view sql) {
 MigrationReport Migrate(Database& db, std::span<const Migration> migrations) {
     MigrationReport report;
     const Dialect dialect = db.dialect();
-    WithTransaction(db, [&](soci::session& sql) {
+    WithTransaction(db, [&](Session& session) {
+        soci::session& sql = session.sql();
         if (dialect == Dialect::kPostgres) {
             sql << "SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLockKey) + ")";
         }
@@ -133,7 +134,8 @@ MigrationReport Migrate(Database& db, std::span<const Migration> migrations) {
 
 int SchemaVersion(Database& db) {
     int version = 0;
-    WithSession(db, [&](soci::session& sql) {
+    WithSession(db, [&](Session& session) {
+        soci::session& sql = session.sql();
         if (HasMigrationTable(sql, db.dialect())) version = ReadVersion(sql);
     });
     return version;

@@ -15,47 +15,22 @@ std::string Lower(std::string text) {
     return text;
 }
 
-// Column values as SOCI binds them: into() converts between the dialects' integer widths,
-// which soci::row::get<T> does not.
 struct UserRow {
-    static constexpr const char* kColumns =
+    static constexpr std::string_view kColumns =
         "id, email, full_name, password_hash, is_active, is_superuser, token_version, "
         "created_at, updated_at";
 
-    long long id = 0;
-    std::string email;
-    std::string full_name;
-    soci::indicator full_name_ind = soci::i_null;
-    std::string password_hash;
-    int is_active = 0;
-    int is_superuser = 0;
-    int token_version = 0;
-    long long created_at = 0;
-    long long updated_at = 0;
-
-    void Bind(soci::statement& st) {
-        st.exchange(soci::into(id));
-        st.exchange(soci::into(email));
-        st.exchange(soci::into(full_name, full_name_ind));
-        st.exchange(soci::into(password_hash));
-        st.exchange(soci::into(is_active));
-        st.exchange(soci::into(is_superuser));
-        st.exchange(soci::into(token_version));
-        st.exchange(soci::into(created_at));
-        st.exchange(soci::into(updated_at));
-    }
-
-    [[nodiscard]] core::User ToDomain() const {
+    static core::User Read(const Rows& row) {
         core::User user;
-        user.id = id;
-        user.email = email;
-        if (full_name_ind == soci::i_ok) user.full_name = full_name;
-        user.password_hash = password_hash;
-        user.is_active = is_active != 0;
-        user.is_superuser = is_superuser != 0;
-        user.token_version = token_version;
-        user.created_at = created_at;
-        user.updated_at = updated_at;
+        user.id = row.Int(0);
+        user.email = row.Text(1);
+        if (!row.IsNull(2)) user.full_name.emplace(row.Text(2));
+        user.password_hash = row.Text(3);
+        user.is_active = row.Int(4) != 0;
+        user.is_superuser = row.Int(5) != 0;
+        user.token_version = row.Int(6);
+        user.created_at = row.Int(7);
+        user.updated_at = row.Int(8);
         return user;
     }
 };
@@ -65,8 +40,9 @@ std::optional<core::User> FirstOf(std::vector<core::User> users) {
     return std::move(users.front());
 }
 
-std::optional<core::User> SelectById(soci::session& sql, long long id) {
-    return FirstOf(SelectRows<UserRow>(sql, "users WHERE id = :id", id));
+std::optional<core::User> SelectById(Session& session, std::int64_t id) {
+    static const std::string kSql = SelectSql<UserRow>("users WHERE id = :id");
+    return FirstOf(SelectRows<UserRow>(session, kSql, id));
 }
 
 }  // namespace
@@ -74,7 +50,8 @@ std::optional<core::User> SelectById(soci::session& sql, long long id) {
 core::User UserRepository::Create(core::User user) {
     user.email = Lower(user.email);
     user.created_at = user.updated_at = core::NowMillis();
-    WithTransaction(*db_, [&](soci::session& sql) {
+    WithTransaction(*db_, [&](Session& session) {
+        soci::session& sql = session.sql();
         long long id = 0;
         soci::indicator name_ind = user.full_name ? soci::i_ok : soci::i_null;
         const std::string name = user.full_name.value_or("");
@@ -102,37 +79,35 @@ core::User UserRepository::Create(core::User user) {
 
 std::optional<core::User> UserRepository::FindById(std::int64_t id) {
     std::optional<core::User> user;
-    const long long key = id;
-    WithSession(*db_, [&](soci::session& sql) { user = SelectById(sql, key); });
+    WithSession(*db_, [&](Session& session) { user = SelectById(session, id); });
     return user;
 }
 
 std::optional<core::User> UserRepository::FindByEmail(const std::string& email) {
     std::optional<core::User> user;
     std::string key = Lower(email);
-    WithSession(*db_, [&](soci::session& sql) {
-        user = FirstOf(SelectRows<UserRow>(sql, "users WHERE email = :email", key));
+    WithSession(*db_, [&](Session& session) {
+        static const std::string kSql = SelectSql<UserRow>("users WHERE email = :email");
+        user = FirstOf(SelectRows<UserRow>(session, kSql, key));
     });
     return user;
 }
 
 Page<core::User> UserRepository::List(std::int64_t skip, std::int64_t limit) {
     Page<core::User> page;
-    WithSession(*db_, [&](soci::session& sql) {
-        long long total = 0;
-        sql << "SELECT COUNT(*) FROM users", soci::into(total);
-        page.total = total;
-        long long lim = limit;
-        long long off = skip;
-        page.items = SelectRows<UserRow>(sql, "users ORDER BY id LIMIT :lim OFFSET :off", lim, off);
+    WithSession(*db_, [&](Session& session) {
+        static const std::string kSql =
+            SelectSql<UserRow>("users ORDER BY id LIMIT :lim OFFSET :off");
+        page.total = SelectInt(session, "SELECT COUNT(*) FROM users");
+        page.items = SelectRows<UserRow>(session, kSql, limit, skip);
     });
     return page;
 }
 
 std::optional<core::User> UserRepository::Update(std::int64_t id, const UserUpdate& update) {
     std::optional<core::User> result;
-    WithTransaction(*db_, [&](soci::session& sql) {
-        auto current = SelectById(sql, id);
+    WithTransaction(*db_, [&](Session& session) {
+        auto current = SelectById(session, id);
         if (!current) return;
         core::User user = *current;
         bool bump = false;
@@ -155,8 +130,8 @@ std::optional<core::User> UserRepository::Update(std::int64_t id, const UserUpda
         const int version = static_cast<int>(user.token_version);
         const long long updated = user.updated_at;
         const long long key = id;
-        sql << "UPDATE users SET full_name = :n, password_hash = :p, is_active = :a, "
-               "is_superuser = :s, token_version = :v, updated_at = :u WHERE id = :id",
+        session.sql() << "UPDATE users SET full_name = :n, password_hash = :p, is_active = :a, "
+                         "is_superuser = :s, token_version = :v, updated_at = :u WHERE id = :id",
             soci::use(name, name_ind), soci::use(user.password_hash), soci::use(active),
             soci::use(superuser), soci::use(version), soci::use(updated), soci::use(key);
         result = user;
@@ -165,9 +140,9 @@ std::optional<core::User> UserRepository::Update(std::int64_t id, const UserUpda
 }
 
 std::int64_t UserRepository::Count() {
-    long long total = 0;
+    std::int64_t total = 0;
     WithSession(
-        *db_, [&](soci::session& sql) { sql << "SELECT COUNT(*) FROM users", soci::into(total); });
+        *db_, [&](Session& session) { total = SelectInt(session, "SELECT COUNT(*) FROM users"); });
     return total;
 }
 

@@ -266,5 +266,100 @@ TEST(TokenSigner, IsSafeToShareBetweenThreads) {
     for (const int failed : failures) EXPECT_EQ(failed, 0);
 }
 
+TEST(TokenSigner, RemembersAVerifiedTokenUntilItExpires) {
+    const TokenSigner signer(kSecret);
+    const TokenClaims claims = TokenClaims::Make("42", 3, kNow, 60);
+    const std::string token = signer.Issue(claims);
+    EXPECT_EQ(signer.cached_tokens(), 0U);
+    EXPECT_EQ(signer.Verify(token, kNow), claims);
+    EXPECT_EQ(signer.cached_tokens(), 1U);
+    EXPECT_EQ(signer.Verify(token, kNow + 59'999), claims);
+    EXPECT_EQ(signer.Check(token, kNow + 60'000).rejection, TokenRejection::kExpired);
+    EXPECT_EQ(signer.cached_tokens(), 0U);
+    EXPECT_EQ(signer.Check(token, kNow + 60'000).rejection, TokenRejection::kExpired);
+}
+
+TEST(TokenSigner, ARememberedTokenVouchesForNoOtherBytes) {
+    const TokenSigner signer(kSecret);
+    const std::string token = signer.Issue(TokenClaims::Make("42", 3, kNow, 3600));
+    ASSERT_TRUE(signer.Verify(token, kNow));
+    // The same length, one signature character off; and the token with a byte more or less.
+    std::string other_signature = token;
+    other_signature.back() = other_signature.back() == 'A' ? 'B' : 'A';
+    EXPECT_EQ(signer.Check(other_signature, kNow).rejection, TokenRejection::kBadSignature);
+    EXPECT_EQ(signer.Check(token + "A", kNow).rejection, TokenRejection::kBadSignature);
+    EXPECT_NE(signer.Check(token.substr(0, token.size() - 1), kNow).rejection,
+              TokenRejection::kNone);
+    const std::size_t first_dot = token.find('.');
+    const std::size_t second_dot = token.find('.', first_dot + 1);
+    const std::string forged = token.substr(0, first_dot + 1) +
+                               Base64UrlEncode(R"({"sub":"1","ver":3,"iat":1,"exp":9999999999})") +
+                               token.substr(second_dot);
+    EXPECT_EQ(signer.Check(forged, kNow).rejection, TokenRejection::kBadSignature);
+    EXPECT_EQ(signer.cached_tokens(), 1U);
+    EXPECT_TRUE(signer.Verify(token, kNow));
+}
+
+TEST(TokenSigner, RemembersOnlyValidTokens) {
+    const TokenSigner signer(kSecret);
+    const std::string other =
+        TokenSigner(kSecret + "-other").Issue(TokenClaims::Make("42", 3, kNow, 60));
+    for (int pass = 0; pass < 2; ++pass) {
+        EXPECT_FALSE(signer.Verify(other, kNow));
+        EXPECT_FALSE(
+            signer.Verify(HandBuiltHs256(Payload(kNowSeconds - 100, kNowSeconds - 1)), kNow));
+        EXPECT_FALSE(
+            signer.Verify(HandBuiltHs256(Payload(kNowSeconds + 60, kNowSeconds + 90)), kNow));
+        EXPECT_FALSE(
+            signer.Verify(HandBuiltHs256(R"({"sub":"42","ver":"3","iat":1,"exp":2})"), kNow));
+        EXPECT_FALSE(signer.Verify(
+            HandBuilt(R"({"alg":"HS512","typ":"JWT"})", ValidPayload(), kSecret, EVP_sha512()),
+            kNow));
+        EXPECT_FALSE(signer.Verify("a.b.c", kNow));
+    }
+    EXPECT_EQ(signer.cached_tokens(), 0U);
+}
+
+TEST(TokenSigner, AnswersTheSameWithAndWithoutItsCache) {
+    const TokenSigner cached(kSecret);
+    TokenSignerOptions options;
+    options.verified_cache_entries = 0;
+    const TokenSigner uncached(kSecret, options);
+    const std::vector<std::string> tokens{
+        cached.Issue(TokenClaims::Make("42", 3, kNow, 60)),
+        HandBuiltHs256(Payload(kNowSeconds + 20, kNowSeconds + 90)),  // valid with skew
+        HandBuiltHs256(Payload(kNowSeconds - 100, kNowSeconds - 1)),  // expired
+        HandBuiltHs256(ValidPayload()),
+    };
+    for (int pass = 0; pass < 2; ++pass) {
+        for (const core::UnixMillis at :
+             {kNow, kNow - 15'000, kNow + 59'999, kNow + 60'000, kNow + 90'000, kNow - 3'600'000}) {
+            for (const auto& token : tokens) {
+                const TokenCheck a = cached.Check(token, at);
+                const TokenCheck b = uncached.Check(token, at);
+                EXPECT_EQ(a.rejection, b.rejection) << token << " at " << at;
+                EXPECT_EQ(a.claims, b.claims) << token << " at " << at;
+            }
+        }
+    }
+    EXPECT_EQ(uncached.cached_tokens(), 0U);
+}
+
+TEST(TokenSigner, KeepsItsCacheBounded) {
+    TokenSignerOptions options;
+    options.verified_cache_entries = 8;
+    const TokenSigner signer(kSecret, options);
+    std::vector<std::string> tokens;
+    for (int i = 1; i <= 30; ++i) {
+        tokens.push_back(signer.Issue(TokenClaims::Make(std::to_string(i), 0, kNow, 3600)));
+        ASSERT_TRUE(signer.Verify(tokens.back(), kNow));
+        EXPECT_LE(signer.cached_tokens(), 8U);
+    }
+    for (int i = 1; i <= 30; ++i) {
+        EXPECT_EQ(signer.Verify(tokens[i - 1], kNow)->sub, std::to_string(i));
+    }
+    EXPECT_LE(signer.cached_tokens(), 8U);
+}
+
 }  // namespace
 }  // namespace cerulean::crypto

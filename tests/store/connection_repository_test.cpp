@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -121,9 +122,27 @@ TEST_P(ConnectionRepositoryTest, ListsPagesInIdOrderAndDeletes) {
     EXPECT_EQ(repo_->List(user_ids_[0], 0, 100).total, 4);
 }
 
+TEST_P(ConnectionRepositoryTest, EveryPageTellsTheSameTotal) {
+    for (int i = 0; i < 5; ++i) repo_->Create(Make(user_ids_[0], "c" + std::to_string(i)), "{}");
+    repo_->Create(Make(user_ids_[1], "other"), "{}");
+    for (std::int64_t skip = 0; skip <= 6; ++skip) {
+        for (std::int64_t limit = 1; limit <= 6; ++limit) {
+            const auto page = repo_->List(user_ids_[0], skip, limit);
+            EXPECT_EQ(page.total, 5) << "skip " << skip << " limit " << limit;
+            const auto expected = std::clamp<std::int64_t>(5 - skip, 0, limit);
+            ASSERT_EQ(static_cast<std::int64_t>(page.items.size()), expected);
+            if (expected > 0) {
+                EXPECT_EQ(page.items.front().name, "c" + std::to_string(skip));
+            }
+        }
+    }
+    EXPECT_EQ(repo_->List(user_ids_[1] + 1000, 0, 10).total, 0);
+}
+
 TEST_P(ConnectionRepositoryTest, DeletingAUserDeletesTheirConnections) {
     repo_->Create(Make(user_ids_[1], "Bobs"), "{}");
-    store::WithSession(*db_, [&](soci::session& sql) {
+    store::WithSession(*db_, [&](store::Session& session) {
+        soci::session& sql = session.sql();
         long long id = user_ids_[1];
         sql << "DELETE FROM users WHERE id = :id", soci::use(id);
     });
@@ -133,7 +152,8 @@ TEST_P(ConnectionRepositoryTest, DeletingAUserDeletesTheirConnections) {
 TEST_P(ConnectionRepositoryTest, ACiphertextMovedToAnotherRowDoesNotDecrypt) {
     const auto a = repo_->Create(Make(user_ids_[0], "A"), "secret-a");
     const auto b = repo_->Create(Make(user_ids_[1], "B"), "secret-b");
-    store::WithSession(*db_, [&](soci::session& sql) {
+    store::WithSession(*db_, [&](store::Session& session) {
+        soci::session& sql = session.sql();
         long long from = a.id;
         long long to = b.id;
         std::string sealed;
@@ -178,7 +198,8 @@ TEST_P(ConnectionRepositoryTest, SecretsAreNotInTheDatabaseFile) {
     if (GetParam() != Dialect::kSqlite) GTEST_SKIP() << "reads the SQLite file's bytes";
     const std::string secret = "UNMISTAKABLE-SECRET-VALUE-1234567890";
     repo_->Create(Make(user_ids_[0], "Work"), secret);
-    store::WithSession(*db_, [](soci::session& sql) { sql << "PRAGMA wal_checkpoint(FULL)"; });
+    store::WithSession(
+        *db_, [](store::Session& session) { session.sql() << "PRAGMA wal_checkpoint(FULL)"; });
     for (const char* suffix : {"", "-wal"}) {
         std::ifstream in(url_.substr(std::string("sqlite://").size()) + suffix, std::ios::binary);
         std::stringstream bytes;
