@@ -34,5 +34,19 @@ TEST(ScrubSecrets, RemovesBearerTokensSignaturesAndPasswords) {
     EXPECT_EQ(ScrubSecrets("plain text stays"), "plain text stays");
 }
 
+TEST(ScrubSecrets, EveryMarkerIsFoundWhateverTheShortcut) {
+    // Text without '=', ' ' or ':' is returned as it is: each marker must hold one of them.
+    for (const char* marker :
+         {"AccountKey=", "SharedAccessSignature=", "sig=", "password=", "client_secret=",
+          "access_token=", "refresh_token=", "secret=", "signature=", "token="}) {
+        EXPECT_EQ(ScrubSecrets(std::string(marker) + "s3cr3t"), std::string(marker) + "REDACTED")
+            << marker;
+    }
+    EXPECT_EQ(ScrubSecrets("Bearer abc"), "Bearer REDACTED");
+    EXPECT_EQ(ScrubSecrets("https://u:p@h"), "https://REDACTED@h");
+    EXPECT_EQ(ScrubSecrets("0f3a9c2b7d1e4f60"), "0f3a9c2b7d1e4f60");
+    EXPECT_EQ(ScrubSecrets(""), "");
+}
+
 }  // namespace
 }  // namespace cerulean::core
