@@ -18,6 +18,7 @@
 #include "core/error.hpp"
 #include "crypto/digest.hpp"
 #include "crypto/encoding.hpp"
+#include "crypto/md5_lanes.hpp"
 
 namespace cerulean::azure {
 namespace {
@@ -56,6 +57,17 @@ std::size_t ReadFull(UploadSource& source, char* buffer, std::size_t size) {
 
 std::string SystemMessage(std::string_view what, int error) {
     return std::string(what) + ": " + std::strerror(error);
+}
+
+// Up to `size` bytes of a local file at `offset` (fewer at its end).
+std::size_t PreadSome(int fd, std::uint64_t offset, char* buffer, std::size_t size) {
+    for (;;) {
+        const ssize_t n = ::pread(fd, buffer, size, static_cast<off_t>(offset));
+        if (n >= 0) return static_cast<std::size_t>(n);
+        if (errno == EINTR) continue;
+        throw Error(ErrorCode::kInternal, SystemMessage("cannot read a local file", errno),
+                    "local_file");
+    }
 }
 
 // Buffers of one transfer, reused so that a big transfer allocates (and faults in) only as
@@ -151,43 +163,49 @@ SourceAccess AccessTo(const BlobClient& source, std::string_view container, std:
     return access;
 }
 
-// Hashes a readable sink's bytes in offset order as ranges complete, reading them back (from
-// the page cache, for a file) instead of holding them: whichever thread completes the range
-// at the hashing cursor hashes it and every completed range after it.
+// Hashes, in offset order, the ranges of a download that go straight to a readable sink (a
+// file): fetch tasks report how much of each range is in the sink as it arrives, and the
+// calling thread hashes the bytes at the cursor, reading them back (from the page cache, for a
+// file) a window at a time into a buffer that stays in the CPU's cache. The hash follows the
+// head range as it arrives; the fetches never wait for it, and it never holds a slot a fetch
+// could use.
 class ReadBackHasher {
  public:
     ReadBackHasher(DownloadSink& sink, crypto::Md5Hasher& hasher, std::uint64_t start)
         : sink_(sink), hasher_(hasher), next_(start) {}
 
-    void Complete(std::uint64_t offset, std::uint64_t length) {
-        std::unique_lock lock(mutex_);
-        done_.emplace(offset, length);
-        if (busy_) return;
-        busy_ = true;
-        std::string buffer;
-        while (!done_.empty() && done_.begin()->first == next_) {
-            const std::uint64_t size = done_.begin()->second;
-            done_.erase(done_.begin());
-            lock.unlock();
-            try {
-                if (buffer.empty()) buffer.resize(1U << 20U);
-                for (std::uint64_t at = next_; at < next_ + size;) {
-                    const auto want = static_cast<std::size_t>(
-                        std::min<std::uint64_t>(buffer.size(), next_ + size - at));
-                    const std::size_t n = sink_.ReadAt(at, buffer.data(), want);
-                    if (n == 0) throw Error(ErrorCode::kInternal, "a local file came back short");
-                    hasher_.Update(std::string_view(buffer.data(), n));
-                    at += n;
-                }
-            } catch (...) {
-                lock.lock();
-                busy_ = false;
-                throw;
-            }
-            lock.lock();
-            next_ += size;
+    // From a fetch task: the first `written` bytes of the range at `offset` are in the sink.
+    void Written(std::uint64_t offset, std::uint64_t length, std::uint64_t written) {
+        const std::lock_guard lock(mutex_);
+        ranges_[offset] = {length, written};
+    }
+
+    // From the calling thread: hashes up to one window of the bytes at the cursor; false when
+    // none is there yet.
+    bool HashSome() {
+        std::uint64_t ready = 0;
+        {
+            const std::lock_guard lock(mutex_);
+            if (ranges_.empty()) return false;
+            const auto& [start, range] = *ranges_.begin();
+            if (next_ < start || next_ >= start + range.length) return false;
+            ready = start + range.written - next_;
         }
-        busy_ = false;
+        if (ready == 0) return false;
+        if (buffer_.empty()) buffer_.resize(kWindow);
+        const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer_.size(), ready));
+        std::size_t got = 0;
+        while (got < want) {
+            const std::size_t n = sink_.ReadAt(next_ + got, buffer_.data() + got, want - got);
+            if (n == 0) throw Error(ErrorCode::kInternal, "a local file came back short");
+            got += n;
+        }
+        hasher_.Update(std::string_view(buffer_.data(), want));
+        const std::lock_guard lock(mutex_);
+        next_ += want;
+        const auto head = ranges_.begin();
+        if (next_ == head->first + head->second.length) ranges_.erase(head);
+        return true;
     }
 
     std::uint64_t next() {
@@ -196,12 +214,17 @@ class ReadBackHasher {
     }
 
  private:
+    struct Range {
+        std::uint64_t length = 0;
+        std::uint64_t written = 0;
+    };
+    static constexpr std::size_t kWindow = 1U << 20U;
     DownloadSink& sink_;
     crypto::Md5Hasher& hasher_;
     std::mutex mutex_;
-    std::map<std::uint64_t, std::uint64_t> done_;
+    std::map<std::uint64_t, Range> ranges_;  // not yet hashed, by first offset
     std::uint64_t next_;
-    bool busy_ = false;
+    std::string buffer_;
 };
 
 bool SameAccount(const BlobClient& a, const BlobClient& b) {
@@ -257,6 +280,8 @@ FileSource::FileSource(const std::filesystem::path& path) {
                     "local_file");
     }
     size_ = static_cast<std::uint64_t>(info.st_size);
+    modified_ns_ =
+        static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec;
     ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
 }
 
@@ -272,6 +297,27 @@ std::size_t FileSource::Read(char* buffer, std::size_t size) {
         throw Error(ErrorCode::kInternal, SystemMessage("cannot read a local file", errno),
                     "local_file");
     }
+}
+
+std::size_t FileSource::ReadAt(std::uint64_t offset, char* buffer, std::size_t size) {
+    return PreadSome(fd_, offset, buffer, size);
+}
+
+void FileSource::CheckUnchanged() const {
+    struct stat info {};
+    if (::fstat(fd_, &info) != 0 || static_cast<std::uint64_t>(info.st_size) != size_ ||
+        static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec !=
+            modified_ns_) {
+        throw Error(ErrorCode::kInternal, "a local file changed while being read",
+                    "source_changed");
+    }
+}
+
+std::size_t MemorySource::ReadAt(std::uint64_t offset, char* buffer, std::size_t size) {
+    if (offset >= bytes_.size()) return 0;
+    const std::size_t n = std::min<std::size_t>(size, bytes_.size() - offset);
+    std::memcpy(buffer, bytes_.data() + offset, n);
+    return n;
 }
 
 std::size_t MemorySource::Read(char* buffer, std::size_t size) {
@@ -308,13 +354,7 @@ void FileSink::WriteAt(std::uint64_t offset, std::string_view bytes) {
 }
 
 std::size_t FileSink::ReadAt(std::uint64_t offset, char* buffer, std::size_t size) {
-    for (;;) {
-        const ssize_t n = ::pread(fd_, buffer, size, static_cast<off_t>(offset));
-        if (n >= 0) return static_cast<std::size_t>(n);
-        if (errno == EINTR) continue;
-        throw Error(ErrorCode::kInternal, SystemMessage("cannot read a local file", errno),
-                    "local_file");
-    }
+    return PreadSome(fd_, offset, buffer, size);
 }
 
 void FileSink::Finish(std::uint64_t end_offset) {
@@ -433,15 +473,20 @@ TransferResult Transfer::Upload(const BlobClient& client, std::string_view conta
             put.headers = upload.headers;
             put.metadata = upload.metadata;
             put.conditions = upload.conditions;
+            // One request: the transactional MD5 is the whole blob's, so it is stored too.
             std::string md5;
             if (options_.compute_md5 || options_.transactional_md5) md5 = Md5Base64(head);
-            if (options_.compute_md5) put.headers.content_md5 = md5;
+            if (!md5.empty()) put.headers.content_md5 = md5;
             if (options_.transactional_md5) put.transactional_md5 = md5;
             const UploadResult result =
                 client.PutBlob(container, blob, RequestBody::FromBytes(head), put, call);
             Progress(head.size());
-            return ResultOf(result, head.size(), options_.compute_md5 ? md5 : std::string());
+            return ResultOf(result, head.size(), md5);
         }
+    }
+
+    if (known && source.random_access()) {
+        return UploadInPlace(client, container, blob, source, upload, plan, *known);
     }
 
     const std::uint64_t block_size = plan.block_size;
@@ -495,10 +540,151 @@ TransferResult Transfer::Upload(const BlobClient& client, std::string_view conta
     commit.metadata = upload.metadata;
     commit.conditions = upload.conditions;
     std::string md5;
-    if (options_.compute_md5) md5 = crypto::Base64Encode(whole.Finish());
-    commit.headers.content_md5 = md5;
+    if (options_.compute_md5) {
+        md5 = crypto::Base64Encode(whole.Finish());
+        commit.headers.content_md5 = md5;
+    }
     TransferResult result =
         ResultOf(client.PutBlockList(container, blob, ids, commit, call), total, md5);
+    // Put Block List answers with the MD5 of the block list, not of the blob.
+    result.content_md5 = commit.headers.content_md5;
+    result.blocks = ids.size();
+    return result;
+}
+
+namespace {
+
+// Bytes of one block a hashing window holds: small enough that the windows of all the lanes
+// stay in the CPU's cache between the read and the hash.
+constexpr std::size_t kHashWindow = 128U << 10U;
+// Blocks hashed at once, one per SIMD lane (crypto::Md5UpdateLanes).
+constexpr std::size_t kHashLanes = 8;
+
+// Reads exactly `size` bytes at `offset`, or throws: a random-access source that comes back
+// short has shrunk since its size was taken.
+void ReadAtFull(UploadSource& source, std::uint64_t offset, char* buffer, std::size_t size) {
+    while (size > 0) {
+        const std::size_t n = source.ReadAt(offset, buffer, size);
+        if (n == 0) throw SourceChanged();
+        offset += n;
+        buffer += n;
+        size -= n;
+    }
+}
+
+// One block of a random-access source as a request body, read where it lies as the request
+// goes out (no copy of the block is held); rewound for a retry.
+class BlockStream final : public BodyStream {
+ public:
+    BlockStream(UploadSource& source, std::uint64_t offset, std::uint64_t length)
+        : source_(source), offset_(offset), length_(length) {}
+    std::size_t Read(char* buffer, std::size_t size) override {
+        const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(size, length_ - done_));
+        if (want == 0) return 0;
+        const std::size_t n = source_.ReadAt(offset_ + done_, buffer, want);
+        if (n == 0) throw SourceChanged();
+        done_ += n;
+        return n;
+    }
+    bool Rewind() override {
+        done_ = 0;
+        return true;
+    }
+
+ private:
+    UploadSource& source_;
+    std::uint64_t offset_;
+    std::uint64_t length_;
+    std::uint64_t done_ = 0;
+};
+
+}  // namespace
+
+// Blocks of a source that can be read at any offset: the calling thread hashes groups of blocks
+// (several in SIMD lanes at once), reading small windows of each, then queues their Put Block
+// requests, which read their bytes again as they send them. Memory stays at a few windows
+// whatever the block size, and each byte is copied once per pass, into a buffer that is hot in
+// the cache.
+TransferResult Transfer::UploadInPlace(const BlobClient& client, std::string_view container,
+                                       std::string_view blob, UploadSource& source,
+                                       const UploadOptions& upload, const BlockPlan& plan,
+                                       std::uint64_t size) const {
+    const CallOptions& call = options_.call;
+    const std::uint64_t block_size = plan.block_size;
+    const std::uint64_t count = plan.block_count;
+    const bool block_md5 = options_.transactional_md5;
+    const bool whole_md5 = options_.compute_md5;
+    // The whole blob's MD5 must see the blocks in order, so with it each group is one block
+    // (hashed for both digests in one pass of two lanes).
+    const std::size_t group_size = block_md5 && !whole_md5 ? kHashLanes : 1;
+    const std::string upload_id = NewUploadId();
+    std::vector<std::string> ids;
+    ids.reserve(count);
+    for (std::uint64_t index = 0; index < count; ++index) {
+        ids.push_back(MakeBlockId(upload_id, index));
+    }
+    std::string window;
+    if (block_md5 || whole_md5) window.resize(group_size * kHashWindow);
+    crypto::Md5State whole;
+    const std::size_t in_flight = static_cast<std::size_t>(
+        std::clamp<std::uint64_t>(count, 1, std::max<std::size_t>(1, options_.concurrency)));
+    TaskGroup group(pool_, in_flight);
+    for (std::uint64_t first = 0; first < count && !group.failed(); first += group_size) {
+        const std::uint64_t last = std::min<std::uint64_t>(count, first + group_size);
+        std::vector<crypto::Md5State> states(block_md5 ? last - first : 0);
+        if (block_md5 || whole_md5) {
+            std::vector<crypto::Md5State*> lanes;
+            for (auto& state : states) lanes.push_back(&state);
+            if (whole_md5) lanes.push_back(&whole);
+            std::vector<std::string_view> read;
+            std::vector<std::string_view> views;
+            for (std::uint64_t at = 0; at < block_size; at += kHashWindow) {
+                read.clear();
+                for (std::uint64_t index = first; index < last; ++index) {
+                    const std::uint64_t offset = index * block_size + at;
+                    const std::uint64_t end = std::min(size, (index + 1) * block_size);
+                    const auto want = static_cast<std::size_t>(
+                        offset < end ? std::min<std::uint64_t>(kHashWindow, end - offset) : 0);
+                    char* buffer = window.data() + (index - first) * kHashWindow;
+                    ReadAtFull(source, offset, buffer, want);
+                    read.emplace_back(buffer, want);
+                }
+                views.clear();
+                if (block_md5) views = read;
+                if (whole_md5) views.push_back(read.front());  // a group of one block
+                crypto::Md5UpdateLanes(lanes, views);
+            }
+        }
+        for (std::uint64_t index = first; index < last; ++index) {
+            const std::uint64_t offset = index * block_size;
+            const std::uint64_t length = std::min(block_size, size - offset);
+            std::string md5;
+            if (block_md5) md5 = crypto::Base64Encode(states[index - first].Finish());
+            auto stage = [&, offset, length, id = ids[index], md5 = std::move(md5)] {
+                BlockStream body(source, offset, length);
+                client.PutBlock(container, blob, id, RequestBody::FromStream(body, length), md5,
+                                call);
+                Progress(length);
+            };
+            if (!group.Submit(std::move(stage))) break;
+        }
+    }
+    group.Wait();
+    source.CheckUnchanged();
+
+    PutBlockListOptions commit;
+    commit.headers = upload.headers;
+    commit.metadata = upload.metadata;
+    commit.conditions = upload.conditions;
+    std::string md5;
+    if (whole_md5) {
+        md5 = crypto::Base64Encode(whole.Finish());
+        commit.headers.content_md5 = md5;
+    }
+    TransferResult result =
+        ResultOf(client.PutBlockList(container, blob, ids, commit, call), size, md5);
+    // Put Block List answers with the MD5 of the block list, not of the blob.
+    result.content_md5 = commit.headers.content_md5;
     result.blocks = ids.size();
     return result;
 }
@@ -566,46 +752,71 @@ TransferResult Transfer::Download(const BlobClient& client, std::string_view con
         rest, static_cast<std::size_t>(options_.memory_limit + block_size));
 
     const std::string etag = properties.etag;
+    auto fetch = [&](std::uint64_t offset, std::uint64_t length) {
+        GetBlobOptions range;
+        range.offset = offset;
+        range.length = length;
+        range.conditions.if_match = etag;
+        if (direct) {
+            std::uint64_t at = offset;
+            client.GetBlob(
+                container, blob,
+                [&](std::string_view bytes) {
+                    sink.WriteAt(at, bytes);
+                    at += bytes.size();
+                    if (verify) read_back.Written(offset, length, at - offset);
+                },
+                range, call);
+            if (at != offset + length) {
+                throw Error(ErrorCode::kInternal, "a ranged read came back short",
+                            "download_incomplete");
+            }
+            Progress(length);
+            return;
+        }
+        std::string piece;
+        piece.reserve(length);
+        client.GetBlob(
+            container, blob, [&](std::string_view bytes) { piece.append(bytes); }, range, call);
+        if (piece.size() != length) {
+            throw Error(ErrorCode::kInternal, "a ranged read came back short",
+                        "download_incomplete");
+        }
+        if (random) sink.WriteAt(offset, piece);
+        in_order.WriteOwned(offset, std::move(piece));
+        Progress(length);
+    };
     {
-        TaskGroup group(pool_, InFlight(block_size));
-        for (std::uint64_t offset = rest; offset < end; offset += block_size) {
-            const std::uint64_t length = std::min(block_size, end - offset);
-            auto fetch = [&, offset, length] {
-                GetBlobOptions range;
-                range.offset = offset;
-                range.length = length;
-                range.conditions.if_match = etag;
-                if (direct) {
-                    std::uint64_t at = offset;
-                    client.GetBlob(
-                        container, blob,
-                        [&](std::string_view bytes) {
-                            sink.WriteAt(at, bytes);
-                            at += bytes.size();
-                        },
-                        range, call);
-                    if (at != offset + length) {
-                        throw Error(ErrorCode::kInternal, "a ranged read came back short",
-                                    "download_incomplete");
-                    }
-                    if (verify) read_back.Complete(offset, length);
-                    Progress(length);
-                    return;
+        // Ranges written straight to the sink hold no memory, so only the concurrency bounds
+        // them; ranges that may wait for their turn are bounded by the memory limit.
+        const std::size_t in_flight =
+            direct ? std::max<std::size_t>(1, options_.concurrency) : InFlight(block_size);
+        TaskGroup group(pool_, in_flight);
+        std::uint64_t offset = rest;
+        if (direct && verify) {
+            // The calling thread hashes between submissions, and sleeps only when it can
+            // neither hash nor submit.
+            for (;;) {
+                const std::uint64_t seen = group.finished();
+                bool busy = read_back.HashSome();
+                while (offset < end) {
+                    const std::uint64_t length = std::min(block_size, end - offset);
+                    auto task = [&fetch, offset, length] { fetch(offset, length); };
+                    if (!group.TrySubmit(task)) break;
+                    offset += length;
+                    busy = true;
                 }
-                std::string piece;
-                piece.reserve(length);
-                client.GetBlob(
-                    container, blob, [&](std::string_view bytes) { piece.append(bytes); }, range,
-                    call);
-                if (piece.size() != length) {
-                    throw Error(ErrorCode::kInternal, "a ranged read came back short",
-                                "download_incomplete");
-                }
-                if (random) sink.WriteAt(offset, piece);
-                in_order.WriteOwned(offset, std::move(piece));
-                Progress(length);
-            };
-            if (!group.Submit(std::move(fetch))) break;
+                if (group.failed()) break;
+                if (offset >= end && read_back.next() >= end) break;
+                // Woken by a finished range, or soon after, to follow the head range.
+                if (!busy) group.WaitPast(seen, std::chrono::milliseconds(2));
+            }
+        } else {
+            for (; offset < end; offset += block_size) {
+                const std::uint64_t length = std::min(block_size, end - offset);
+                auto task = [&fetch, offset, length] { fetch(offset, length); };
+                if (!group.Submit(task)) break;
+            }
         }
         group.Wait();
     }
@@ -689,6 +900,7 @@ TransferResult Transfer::Copy(const BlobClient& source, std::string_view source_
         TransferResult result =
             ResultOf(destination.PutBlockList(container, blob, ids, commit, call), size,
                      properties.content_md5);
+        result.content_md5 = properties.content_md5;
         result.blocks = ids.size();
         result.copy_method = "put_block_from_url";
         return result;
@@ -767,6 +979,7 @@ TransferResult Transfer::StreamedCopy(const BlobClient& source, std::string_view
     commit.metadata = properties.metadata;
     TransferResult result = ResultOf(destination.PutBlockList(container, blob, ids, commit, call),
                                      size, properties.content_md5);
+    result.content_md5 = properties.content_md5;
     result.blocks = ids.size();
     result.copy_method = "streamed";
     return result;

@@ -89,6 +89,36 @@ bool TaskGroup::Submit(std::function<void()> task) {
         if (error_) return false;
         ++in_flight_;
     }
+    Queue(std::move(task));
+    return true;
+}
+
+bool TaskGroup::TrySubmit(std::function<void()> task) {
+    {
+        const std::lock_guard lock(mutex_);
+        if (error_ || (limit_ > 0 && in_flight_ >= limit_)) return false;
+        ++in_flight_;
+    }
+    Queue(std::move(task));
+    return true;
+}
+
+std::uint64_t TaskGroup::finished() const {
+    const std::lock_guard lock(mutex_);
+    return finished_;
+}
+
+void TaskGroup::WaitPast(std::uint64_t seen, std::chrono::milliseconds timeout) {
+    {
+        const std::lock_guard lock(mutex_);
+        if (finished_ > seen) return;
+    }
+    if (pool_.RunOne()) return;
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, timeout, [&] { return finished_ > seen; });
+}
+
+void TaskGroup::Queue(std::function<void()> task) {
     pool_.Post([this, task = std::move(task)] {
         std::exception_ptr error;
         bool skip = false;
@@ -107,11 +137,11 @@ bool TaskGroup::Submit(std::function<void()> task) {
             const std::lock_guard lock(mutex_);
             if (error && !error_) error_ = error;
             --in_flight_;
+            ++finished_;
             // Notified under the lock: once it is released, Wait may return and the group die.
             changed_.notify_all();
         }
     });
-    return true;
 }
 
 void TaskGroup::Wait() {

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <exception>
 #include <functional>
@@ -55,6 +57,15 @@ class TaskGroup {
     /// Blocks (helping the pool meanwhile) until fewer than `limit` tasks are in flight, then
     /// queues `task`. Returns false without queuing when an earlier task failed.
     bool Submit(std::function<void()> task);
+    /// Queues `task` only if fewer than `limit` tasks are in flight (never blocks). Returns
+    /// false without queuing when the group is full or an earlier task failed.
+    bool TrySubmit(std::function<void()> task);
+    /// The number of tasks of the group that have finished so far (with or without an error).
+    [[nodiscard]] std::uint64_t finished() const;
+    /// Returns once more than `seen` tasks have finished, or after `timeout`; runs a task queued
+    /// in the pool instead of waiting when there is one (so that a caller doing its own work
+    /// between submissions, like hashing, never starves the pool).
+    void WaitPast(std::uint64_t seen, std::chrono::milliseconds timeout);
     /// Waits for every submitted task, then rethrows the first exception, if any.
     void Wait();
     /// Whether a task has failed.
@@ -62,12 +73,14 @@ class TaskGroup {
 
  private:
     void WaitUntil(const std::function<bool()>& done);
+    void Queue(std::function<void()> task);
 
     TransferPool& pool_;
     std::size_t limit_;
     mutable std::mutex mutex_;
     std::condition_variable changed_;
     std::size_t in_flight_ = 0;
+    std::uint64_t finished_ = 0;
     std::exception_ptr error_;
 };
 

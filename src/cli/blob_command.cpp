@@ -58,10 +58,9 @@ class Session {
             options_.single_shot_threshold = options_.block_size;
         }
         options_.concurrency = args.concurrency;
-        if (args.no_checksum) {
-            options_.compute_md5 = false;
-            options_.transactional_md5 = false;
-        }
+        const ChecksumChoice checksum = ParseChecksum(args.checksum, args.no_checksum, args.verb);
+        options_.transactional_md5 = checksum.block;
+        options_.compute_md5 = checksum.whole;
         options_.on_progress = [this](std::uint64_t bytes) { bar_.AddBytes(bytes); };
         pool_ = std::make_unique<azure::TransferPool>(
             args.concurrency == 0 ? azure::AutoConcurrency() : args.concurrency);
@@ -554,6 +553,21 @@ std::string GuessContentType(std::string_view file_name) {
     return "application/octet-stream";
 }
 
+ChecksumChoice ParseChecksum(std::string_view mode, bool no_checksum, std::string_view verb) {
+    if (no_checksum) return {false, false};
+    if (mode.empty() || mode == "auto") {
+        if (verb == "put") return {true, false};
+        if (verb == "get") return {false, true};
+        return {true, true};
+    }
+    if (mode == "block") return {true, false};
+    if (mode == "whole") return {false, true};
+    if (mode == "both") return {true, true};
+    if (mode == "none") return {false, false};
+    throw Usage("--checksum takes auto, block, whole, both or none, not '" + std::string(mode) +
+                "'");
+}
+
 std::string SafeRelativePath(std::string_view blob_name) {
     if (blob_name.empty() || blob_name.front() == '/') return {};
     std::string_view rest = blob_name;
@@ -635,6 +649,11 @@ BlobCommand::BlobCommand(CLI::App& blob) : app_(blob) {
         sub->add_flag("--json", args_.json, "Print JSON Lines");
         sub->add_flag("--no-checksum", args_.no_checksum,
                       "Skip MD5 (no transactional or whole-blob MD5, no check on download)");
+        sub->add_option("--checksum", args_.checksum,
+                        "MD5s to use: block (a transactional MD5 with every request, checked by "
+                        "the service), whole (the blob's MD5, stored on upload and checked on "
+                        "download), both, none; default auto: block for put (and the blob's MD5 "
+                        "when one request carries it), whole for get, both for cp");
         if (name == "ls" || name == "put" || name == "get" || name == "rm") {
             sub->add_flag("-r,--recursive", args_.recursive, "Recurse into folders / prefixes");
         }

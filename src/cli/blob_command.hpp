@@ -24,7 +24,25 @@ struct BlobArgs {
     bool force = false;                  ///< `--force` (rb)
     bool json = false;                   ///< `--json`: JSON Lines on stdout
     bool no_checksum = false;  ///< `--no-checksum`: no MD5 computed, sent, stored or checked
+    /// `--checksum`: which MD5s to use, "block", "whole", "both" or "none"; empty: auto (see
+    /// ParseChecksum).
+    std::string checksum;
 };
+
+/// Which MD5s a transfer uses.
+struct ChecksumChoice {
+    bool block = true;  ///< a transactional Content-MD5 on every Put Block and Put Blob
+    bool whole =
+        false;  ///< the whole blob's MD5: computed and stored on upload, checked on download
+};
+
+/// The MD5s `verb` uses under `--checksum MODE` (block, whole, both, none; empty: auto) and
+/// `--no-checksum` (which wins: none). Auto, as AzCopy does by default: put sends a
+/// transactional MD5 with every request (the service checks each block on arrival) and stores
+/// the whole blob's MD5 only when one request carries the blob (then it is the same digest);
+/// get checks the whole blob's MD5 when the blob has one; cp does both. Throws core::Error
+/// (kInvalidArgument) on an unknown mode.
+ChecksumChoice ParseChecksum(std::string_view mode, bool no_checksum, std::string_view verb);
 
 /// The `blob` subcommand: its verbs registered on a CLI11 app, and their execution.
 class BlobCommand {

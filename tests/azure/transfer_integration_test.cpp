@@ -1,13 +1,19 @@
 // The transfer engine against Azurite: sizes around block boundaries, a 256 MiB round trip
 // checked by MD5 without holding it in memory, and copies inside one account and across two.
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 
 #include "azure/blob_client.hpp"
+#include "azure/storage_error.hpp"
 #include "azure/transfer.hpp"
+#include "core/error.hpp"
 #include "crypto/digest.hpp"
 #include "crypto/encoding.hpp"
 #include "support/azurite_server.hpp"
@@ -139,6 +145,87 @@ TEST_F(TransferIntegration, A256MiBBlobRoundTripsByMd5WithBoundedMemory) {
     EXPECT_EQ(sink.size(), kSize);
     EXPECT_EQ(sink.Md5(), md5);
     EXPECT_TRUE(down.md5_verified);
+}
+
+// Writes a PatternSource to a file.
+void WritePattern(const std::filesystem::path& path, std::uint64_t size, std::uint64_t seed) {
+    PatternSource source(size, seed);
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    std::string buffer(1 << 20, '\0');
+    while (const std::size_t n = source.Read(buffer.data(), buffer.size())) {
+        out.write(buffer.data(), static_cast<std::streamsize>(n));
+    }
+}
+
+std::string FileMd5(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    crypto::Md5Hasher hasher;
+    std::string buffer(1 << 20, '\0');
+    while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0) {
+        hasher.Update(std::string_view(buffer.data(), static_cast<std::size_t>(in.gcount())));
+    }
+    return crypto::Base64Encode(hasher.Finish());
+}
+
+TEST_F(TransferIntegration, FilesGoUpInPlaceAndComeBackCheckedWithEveryChecksumChoice) {
+    const std::filesystem::path dir =
+        std::filesystem::temp_directory_path() / UniqueName("cerulean-inplace");
+    std::filesystem::create_directories(dir);
+    // 19 blocks and a bit: two groups of eight hashed in SIMD lanes, then three; blocks span
+    // several hashing windows.
+    constexpr std::uint64_t kSize = 19 * kMiB + 12345;
+    WritePattern(dir / "up", kSize, 5);
+    const std::string md5 = PatternMd5(kSize, 5);
+    for (const bool block : {true, false}) {
+        for (const bool whole : {true, false}) {
+            SCOPED_TRACE(std::string("block ") + (block ? "on" : "off") + ", whole " +
+                         (whole ? "on" : "off"));
+            TransferOptions options;
+            options.block_size = kMiB;
+            options.single_shot_threshold = kMiB;
+            options.transactional_md5 = block;  // Azurite refuses a block whose MD5 is wrong
+            options.compute_md5 = whole;
+            const Transfer transfer(pool_, options);
+            const std::string name =
+                std::string("inplace/") + (block ? "b" : "") + (whole ? "w" : "");
+            FileSource source(dir / "up");
+            const TransferResult up = transfer.Upload(*client_, container_, name, source);
+            EXPECT_EQ(up.blocks, 20U);
+            EXPECT_EQ(up.content_md5, whole ? md5 : "");
+            EXPECT_EQ(client_->GetBlobProperties(container_, name).content_md5, whole ? md5 : "");
+            TransferResult down;
+            {
+                FileSink sink(dir / "down");
+                down = transfer.Download(*client_, container_, name, sink);
+            }
+            EXPECT_EQ(down.md5_verified, whole);
+            EXPECT_EQ(FileMd5(dir / "down"), md5);
+        }
+    }
+    std::filesystem::remove_all(dir);
+}
+
+TEST_F(TransferIntegration, AFileRewrittenDuringAnUploadIsNotCommitted) {
+    const std::filesystem::path dir =
+        std::filesystem::temp_directory_path() / UniqueName("cerulean-changed");
+    std::filesystem::create_directories(dir);
+    WritePattern(dir / "up", 3 * kMiB, 6);
+    TransferOptions options;
+    options.block_size = kMiB;
+    options.single_shot_threshold = kMiB;
+    const Transfer transfer(pool_, options);
+    FileSource source(dir / "up");
+    WritePattern(dir / "up", 3 * kMiB, 7);  // same size, other bytes, a later time
+    const struct timespec times[2] = {{0, UTIME_OMIT}, {12345, 0}};
+    ASSERT_EQ(::utimensat(AT_FDCWD, (dir / "up").c_str(), times, 0), 0);
+    try {
+        transfer.Upload(*client_, container_, "changed", source);
+        ADD_FAILURE() << "a rewritten file was committed";
+    } catch (const core::Error& e) {
+        EXPECT_EQ(e.reason(), "source_changed");
+    }
+    EXPECT_THROW(client_->GetBlobProperties(container_, "changed"), StorageError);
+    std::filesystem::remove_all(dir);
 }
 
 TEST_F(TransferIntegration, AnUploadFromAStreamOfUnknownLengthPicksItsWay) {

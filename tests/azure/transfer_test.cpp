@@ -3,11 +3,17 @@
 
 #include "azure/transfer.hpp"
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -101,6 +107,33 @@ TEST(TaskGroup, NestedGroupsOnOnePoolDoNotDeadlock) {
     EXPECT_EQ(inner_done.load(), 20);
 }
 
+TEST(TaskGroup, TrySubmitNeverWaitsAndWaitPastSeesEachFinish) {
+    TransferPool pool(2);
+    TaskGroup group(pool, 1);
+    std::atomic<bool> started{false};
+    std::atomic<bool> release{false};
+    ASSERT_TRUE(group.TrySubmit([&] {
+        started = true;
+        while (!release) std::this_thread::sleep_for(milliseconds(1));
+    }));
+    // Running on a worker (WaitPast would otherwise run it on this thread, which would wait for
+    // itself).
+    while (!started) std::this_thread::sleep_for(milliseconds(1));
+    EXPECT_FALSE(group.TrySubmit([] {}));  // full: refused at once
+    EXPECT_EQ(group.finished(), 0U);
+    const auto start = std::chrono::steady_clock::now();
+    group.WaitPast(0, milliseconds(30));  // nothing finishes: returns after the timeout
+    EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(25));
+    release = true;
+    group.WaitPast(0, std::chrono::seconds(10));
+    EXPECT_EQ(group.finished(), 1U);
+    EXPECT_TRUE(group.TrySubmit([] { throw std::runtime_error("boom"); }));
+    group.WaitPast(1, std::chrono::seconds(10));
+    EXPECT_TRUE(group.failed());
+    EXPECT_FALSE(group.TrySubmit([] {}));  // a failed group takes nothing more
+    EXPECT_THROW(group.Wait(), std::runtime_error);
+}
+
 TEST(OrderedSink, DeliversPiecesInOffsetOrderWhateverTheirArrival) {
     std::string out;
     OrderedSink sink([&](std::string_view b) { out.append(b); }, 0, 1024);
@@ -174,6 +207,44 @@ TEST(MemorySource, ReadsItsBytesThenEnds) {
     EXPECT_EQ(source.Read(buffer, 3), 3U);
     EXPECT_EQ(source.Read(buffer, 3), 2U);
     EXPECT_EQ(source.Read(buffer, 3), 0U);
+}
+
+TEST(MemorySource, ReadsAtAnyOffsetFromAnyThread) {
+    MemorySource source("hello world");
+    EXPECT_TRUE(source.random_access());
+    char buffer[5];
+    EXPECT_EQ(source.ReadAt(6, buffer, 5), 5U);
+    EXPECT_EQ(std::string_view(buffer, 5), "world");
+    EXPECT_EQ(source.ReadAt(9, buffer, 5), 2U);
+    EXPECT_EQ(source.ReadAt(11, buffer, 5), 0U);
+}
+
+TEST(FileSource, ReadsAtOffsetsAndNoticesAChangedFile) {
+    const std::filesystem::path path = std::filesystem::temp_directory_path() /
+                                       ("cerulean-file-source-" + std::to_string(::getpid()));
+    {
+        std::ofstream out(path, std::ios::binary);
+        out << "0123456789";
+    }
+    FileSource source(path);
+    EXPECT_TRUE(source.random_access());
+    char buffer[4];
+    EXPECT_EQ(source.ReadAt(3, buffer, 4), 4U);
+    EXPECT_EQ(std::string_view(buffer, 4), "3456");
+    EXPECT_NO_THROW(source.CheckUnchanged());
+    {
+        std::ofstream out(path, std::ios::binary);
+        out << "0123456789";  // same size, same bytes: only the time says it was rewritten
+    }
+    const struct timespec times[2] = {{0, UTIME_OMIT}, {12345, 0}};
+    ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
+    try {
+        source.CheckUnchanged();
+        ADD_FAILURE() << "a rewritten file went unnoticed";
+    } catch (const core::Error& e) {
+        EXPECT_EQ(e.reason(), "source_changed");
+    }
+    std::filesystem::remove(path);
 }
 
 // --- Requests against a fake service ----------------------------------------------------------
@@ -284,6 +355,100 @@ TEST(TransferUpload, AFailedBlockCommitsNothing) {
     }
 }
 
+TEST(TransferUpload, BlocksOfARandomAccessSourceCarryTheMd5sAskedFor) {
+    // 11 blocks: a group of eight hashed in SIMD lanes, then a group of three.
+    const std::string data = Pattern(10'500);
+    for (const bool block : {true, false}) {
+        for (const bool whole : {true, false}) {
+            SCOPED_TRACE(std::string("block ") + (block ? "on" : "off") + ", whole " +
+                         (whole ? "on" : "off"));
+            auto transport =
+                std::make_shared<FakeTransport>([](const HttpRequest&, const TryControl&, int) {
+                    // Put Block List answers with the MD5 of the list, which is not the blob's.
+                    return Respond(201, {{"ETag", "\"e\""}, {"Content-MD5", "bGlzdA=="}});
+                });
+            const BlobClient client("http://127.0.0.1:1/devstoreaccount1", DevKey(),
+                                    With(transport));
+            TransferPool pool(3);
+            TransferOptions options;
+            options.block_size = 1000;
+            options.single_shot_threshold = 2500;
+            options.transactional_md5 = block;
+            options.compute_md5 = whole;
+            const Transfer transfer(pool, options);
+            MemorySource source(data);
+            UploadOptions upload;
+            if (!whole) upload.headers.content_md5 = "Z2l2ZW4=";  // given by the caller: kept
+            const TransferResult result = transfer.Upload(client, "c", "b", source, upload);
+            auto requests = transport->requests();
+            ASSERT_EQ(requests.size(), 12U);
+            const RecordedRequest commit = requests.back();
+            requests.pop_back();
+            std::string reassembled;
+            std::map<std::string, std::string> by_id;
+            for (const auto& r : requests) {
+                EXPECT_EQ(r.Header("Content-MD5"), block ? Md5Of(r.body) : "");
+                const std::size_t at = r.url.find("blockid=");
+                by_id[r.url.substr(at + 8, r.url.find('&', at) - at - 8)] = r.body;
+            }
+            for (const auto& [id, body] : by_id) reassembled += body;
+            EXPECT_EQ(reassembled, data);
+            EXPECT_EQ(commit.Header("x-ms-blob-content-md5"), whole ? Md5Of(data) : "Z2l2ZW4=");
+            EXPECT_EQ(result.content_md5, whole ? Md5Of(data) : "Z2l2ZW4=");
+            EXPECT_EQ(result.blocks, 11U);
+        }
+    }
+}
+
+TEST(TransferUpload, AOneRequestUploadStoresItsTransactionalMd5AsTheBlobs) {
+    auto transport = std::make_shared<FakeTransport>(
+        [](const HttpRequest&, const TryControl&, int) { return Respond(201); });
+    const BlobClient client("http://127.0.0.1:1/devstoreaccount1", DevKey(), With(transport));
+    TransferPool pool(1);
+    TransferOptions options;
+    options.compute_md5 = false;
+    const Transfer transfer(pool, options);
+    MemorySource source("hello");
+    const TransferResult result = transfer.Upload(client, "c", "b", source);
+    ASSERT_EQ(transport->requests().size(), 1U);
+    EXPECT_EQ(transport->requests()[0].Header("Content-MD5"), Md5Of("hello"));
+    EXPECT_EQ(transport->requests()[0].Header("x-ms-blob-content-md5"), Md5Of("hello"));
+    EXPECT_EQ(result.content_md5, Md5Of("hello"));
+}
+
+TEST(TransferUpload, ASourceThatChangedWhileReadCommitsNothing) {
+    class Changing final : public UploadSource {
+     public:
+        explicit Changing(std::string data) : data_(std::move(data)), inner_(data_) {}
+        std::size_t Read(char* b, std::size_t n) override { return inner_.Read(b, n); }
+        [[nodiscard]] std::optional<std::uint64_t> size() const override { return data_.size(); }
+        [[nodiscard]] bool random_access() const override { return true; }
+        std::size_t ReadAt(std::uint64_t o, char* b, std::size_t n) override {
+            return inner_.ReadAt(o, b, n);
+        }
+        void CheckUnchanged() const override {
+            throw core::Error(core::ErrorCode::kInternal, "changed", "source_changed");
+        }
+
+     private:
+        std::string data_;
+        MemorySource inner_;
+    };
+    auto transport = std::make_shared<FakeTransport>(
+        [](const HttpRequest&, const TryControl&, int) { return Respond(201); });
+    const BlobClient client("http://127.0.0.1:1/devstoreaccount1", DevKey(), With(transport));
+    TransferPool pool(2);
+    TransferOptions options;
+    options.block_size = 1000;
+    options.single_shot_threshold = 0;
+    const Transfer transfer(pool, options);
+    Changing source(Pattern(5000));
+    EXPECT_THROW(transfer.Upload(client, "c", "b", source), core::Error);
+    for (const auto& r : transport->requests()) {
+        EXPECT_THAT(r.url, ::testing::Not(::testing::HasSubstr("comp=blocklist")));
+    }
+}
+
 // Serves `data` for ranged GETs, with its MD5 stored as `stored_md5`.
 std::shared_ptr<FakeTransport> Serving(std::string data, std::string stored_md5) {
     return std::make_shared<FakeTransport>(
@@ -341,6 +506,39 @@ TEST(TransferDownload, RefusesBytesThatDoNotMatchTheStoredMd5) {
     const Transfer transfer(pool, options);
     StringSink sink;
     EXPECT_THROW(transfer.Download(client, "c", "b", sink), core::Error);
+}
+
+TEST(TransferDownload, HashesAFileInOrderWhileItsRangesArriveAndRefusesAWrongMd5) {
+    const std::filesystem::path path = std::filesystem::temp_directory_path() /
+                                       ("cerulean-file-sink-" + std::to_string(::getpid()));
+    // Ranges of 1000 bytes, eight in flight, and a read-back window larger than a range.
+    const std::string data = Pattern(30'001);
+    for (const bool right : {true, false}) {
+        auto transport = Serving(data, right ? Md5Of(data) : Md5Of("something else"));
+        const BlobClient client("http://127.0.0.1:1/devstoreaccount1", DevKey(), With(transport));
+        TransferPool pool(8);
+        TransferOptions options;
+        options.block_size = 1000;
+        const Transfer transfer(pool, options);
+        FileSink sink(path);
+        if (!right) {
+            try {
+                transfer.Download(client, "c", "b", sink);
+                ADD_FAILURE() << "a wrong MD5 went unnoticed";
+            } catch (const core::Error& e) {
+                EXPECT_EQ(e.reason(), "md5_mismatch");
+            }
+            continue;
+        }
+        const TransferResult result = transfer.Download(client, "c", "b", sink);
+        EXPECT_TRUE(result.md5_verified);
+        EXPECT_EQ(transport->count(), 31U);
+        std::ifstream in(path, std::ios::binary);
+        const std::string written((std::istreambuf_iterator<char>(in)),
+                                  std::istreambuf_iterator<char>());
+        EXPECT_EQ(written, data);
+    }
+    std::filesystem::remove(path);
 }
 
 TEST(TransferDownload, ResumesFromAnOffset) {

@@ -73,6 +73,21 @@ TEST(FormatSummary, SaysWhatMovedHowFast) {
               "removed 1 blob, 0 B in 1.00 s (0 B/s)");
 }
 
+TEST(ParseChecksum, DefaultsLikeAzCopyAndNoChecksumWins) {
+    auto is = [](ChecksumChoice c, bool block, bool whole) {
+        return c.block == block && c.whole == whole;
+    };
+    EXPECT_TRUE(is(ParseChecksum("", false, "put"), true, false));  // transactional MD5 only
+    EXPECT_TRUE(is(ParseChecksum("", false, "get"), false, true));  // check the blob's MD5
+    EXPECT_TRUE(is(ParseChecksum("auto", false, "cp"), true, true));
+    EXPECT_TRUE(is(ParseChecksum("both", false, "put"), true, true));
+    EXPECT_TRUE(is(ParseChecksum("block", false, "get"), true, false));
+    EXPECT_TRUE(is(ParseChecksum("whole", false, "put"), false, true));
+    EXPECT_TRUE(is(ParseChecksum("none", false, "get"), false, false));
+    EXPECT_TRUE(is(ParseChecksum("both", true, "put"), false, false));
+    EXPECT_THROW(ParseChecksum("crc64", false, "put"), core::Error);
+}
+
 TEST(SafeRelativePath, RefusesNamesThatEscapeTheFolder) {
     EXPECT_EQ(SafeRelativePath("a/b c/d#?.txt"), "a/b c/d#?.txt");
     EXPECT_EQ(SafeRelativePath("../etc/passwd"), "");
