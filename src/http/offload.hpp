@@ -6,6 +6,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <exception>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -39,39 +40,43 @@ class BlockingPool {
             co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
                                                  void(std::exception_ptr)>(
                 [this](auto handler, F work) {
-                    boost::asio::post(
-                        pool_, [handler = std::move(handler), work = std::move(work)]() mutable {
-                            std::exception_ptr error;
-                            try {
-                                work();
-                            } catch (...) {
-                                error = std::current_exception();
-                            }
-                            auto executor = boost::asio::get_associated_executor(handler);
-                            boost::asio::dispatch(executor, [handler = std::move(handler),
-                                                             error]() mutable { handler(error); });
-                        });
+                    boost::asio::post(pool_, [handler = std::move(handler),
+                                              work = std::optional<F>(std::move(work))]() mutable {
+                        std::exception_ptr error;
+                        try {
+                            (*work)();
+                        } catch (...) {
+                            error = std::current_exception();
+                        }
+                        // What the job captured is released before the caller resumes.
+                        work.reset();
+                        auto executor = boost::asio::get_associated_executor(handler);
+                        boost::asio::dispatch(executor, [handler = std::move(handler),
+                                                         error]() mutable { handler(error); });
+                    });
                 },
                 boost::asio::use_awaitable, std::move(job));
         } else {
             co_return co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
                                                            void(std::exception_ptr, R)>(
                 [this](auto handler, F work) {
-                    boost::asio::post(
-                        pool_, [handler = std::move(handler), work = std::move(work)]() mutable {
-                            std::exception_ptr error;
-                            R result{};
-                            try {
-                                result = work();
-                            } catch (...) {
-                                error = std::current_exception();
-                            }
-                            auto executor = boost::asio::get_associated_executor(handler);
-                            boost::asio::dispatch(executor, [handler = std::move(handler), error,
-                                                             result = std::move(result)]() mutable {
-                                handler(error, std::move(result));
-                            });
+                    boost::asio::post(pool_, [handler = std::move(handler),
+                                              work = std::optional<F>(std::move(work))]() mutable {
+                        std::exception_ptr error;
+                        R result{};
+                        try {
+                            result = (*work)();
+                        } catch (...) {
+                            error = std::current_exception();
+                        }
+                        // What the job captured is released before the caller resumes.
+                        work.reset();
+                        auto executor = boost::asio::get_associated_executor(handler);
+                        boost::asio::dispatch(executor, [handler = std::move(handler), error,
+                                                         result = std::move(result)]() mutable {
+                            handler(error, std::move(result));
                         });
+                    });
                 },
                 boost::asio::use_awaitable, std::move(job));
         }
