@@ -710,7 +710,10 @@ TransferResult Transfer::Download(const BlobClient& client, std::string_view con
     const std::uint64_t block_size = PlanBlocks(std::nullopt, options_.block_size).block_size;
     const std::uint64_t start = download.offset;
     const bool random = sink.random_access();
-    const bool may_verify = options_.compute_md5 && start == 0;
+    // A download resumed into a file is checked too: the bytes already there are read back
+    // and hashed first (so a file that does not hold the blob's start fails the check).
+    const bool resumed = start > 0;
+    const bool may_verify = options_.compute_md5 && (!resumed || (random && sink.readable()));
     crypto::Md5Hasher hasher;
 
     // The first range tells the size, the ETag and the MD5; it is the head of the line, so its
@@ -725,7 +728,7 @@ TransferResult Transfer::Download(const BlobClient& client, std::string_view con
             container, blob,
             [&](std::string_view bytes) {
                 sink.WriteAt(start + first_size, bytes);
-                if (may_verify) hasher.Update(bytes);
+                if (may_verify && !resumed) hasher.Update(bytes);
                 first_size += bytes.size();
             },
             first_range, call);
@@ -737,7 +740,13 @@ TransferResult Transfer::Download(const BlobClient& client, std::string_view con
         TransferResult result = ResultOf(properties);
         result.size = 0;
         if (may_verify && !properties.content_md5.empty()) {
-            if (properties.content_md5 != Md5Base64({})) {
+            if (resumed) {
+                ReadBackHasher prefix(sink, hasher, 0);
+                prefix.Written(0, start, start);
+                while (prefix.HashSome()) {
+                }
+            }
+            if (properties.content_md5 != crypto::Base64Encode(hasher.Finish())) {
                 throw Error(ErrorCode::kInternal, "the downloaded bytes do not match the MD5",
                             "md5_mismatch");
             }
@@ -755,7 +764,9 @@ TransferResult Transfer::Download(const BlobClient& client, std::string_view con
     // How the other ranges travel: a file takes them as they arrive (read back to be hashed);
     // other sinks get them whole, in order, through an OrderedSink.
     const bool direct = random && (!verify || sink.readable());
-    ReadBackHasher read_back(sink, hasher, rest);
+    // Resumed: the bytes before `rest` (the file's and the first range's) are read back first.
+    ReadBackHasher read_back(sink, hasher, resumed ? 0 : rest);
+    if (verify && resumed) read_back.Written(0, rest, rest);
     std::uint64_t delivered = rest;
     OrderedSink in_order(
         [&](std::string_view bytes) {

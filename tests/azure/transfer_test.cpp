@@ -454,6 +454,11 @@ std::shared_ptr<FakeTransport> Serving(std::string data, std::string stored_md5)
     return std::make_shared<FakeTransport>(
         [data = std::move(data), stored_md5](const HttpRequest& request, const TryControl& control,
                                              int) {
+            if (request.method == "HEAD") {
+                return Respond(200, {{"ETag", "\"v1\""},
+                                     {"Content-Length", std::to_string(data.size())},
+                                     {"Content-MD5", stored_md5}});
+            }
             const std::string range(FindHeader(request.headers, "x-ms-range").value_or(""));
             std::uint64_t first = 0;
             std::uint64_t last = data.size() - 1;
@@ -562,6 +567,53 @@ TEST(TransferDownload, ResumesFromAnOffset) {
     const TransferResult result = transfer.Download(client, "c", "b", sink, from);
     EXPECT_EQ(sink.out, data.substr(1234));
     EXPECT_FALSE(result.md5_verified);
+}
+
+TEST(TransferDownload, AResumedFileIsCheckedFromItsFirstByte) {
+    // The bytes already in the file are read back and hashed before the rest, so a resumed
+    // download is verified like a whole one, and a file that does not start like the blob
+    // fails (a ranges past the end case included: nothing left to fetch).
+    const std::filesystem::path path =
+        std::filesystem::temp_directory_path() / ("cerulean-resume-" + std::to_string(::getpid()));
+    const std::string data = Pattern(30'001);
+    auto transport = Serving(data, Md5Of(data));
+    const BlobClient client("http://127.0.0.1:1/devstoreaccount1", DevKey(), With(transport));
+    TransferPool pool(8);
+    TransferOptions options;
+    options.block_size = 1000;
+    const Transfer transfer(pool, options);
+    for (const std::uint64_t offset :
+         {std::uint64_t{1234}, std::uint64_t{29'500}, std::uint64_t{30'001}}) {
+        for (const bool right : {true, false}) {
+            SCOPED_TRACE(std::to_string(offset) + (right ? " right prefix" : " wrong prefix"));
+            {
+                std::ofstream out(path, std::ios::binary | std::ios::trunc);
+                std::string prefix = data.substr(0, offset);
+                if (!right) prefix[offset / 2] ^= 1;
+                out << prefix;
+            }
+            FileSink sink(path, true);
+            DownloadOptions from;
+            from.offset = offset;
+            if (!right) {
+                try {
+                    transfer.Download(client, "c", "b", sink, from);
+                    ADD_FAILURE() << "a file that does not hold the blob's start went unnoticed";
+                } catch (const core::Error& e) {
+                    EXPECT_EQ(e.reason(), "md5_mismatch");
+                }
+                continue;
+            }
+            const TransferResult result = transfer.Download(client, "c", "b", sink, from);
+            EXPECT_TRUE(result.md5_verified);
+            EXPECT_EQ(result.size, data.size() - offset);
+            std::ifstream in(path, std::ios::binary);
+            const std::string written((std::istreambuf_iterator<char>(in)),
+                                      std::istreambuf_iterator<char>());
+            EXPECT_TRUE(written == data);
+        }
+    }
+    std::filesystem::remove(path);
 }
 
 TEST(NeedsStreamedCopy, RecognizesWhatTheEmulatorCannotDo) {
