@@ -320,7 +320,7 @@ Task<azure::BlobProperties> RunUpload(http::BlockingPool& pool, std::shared_ptr<
 }
 
 // The pool for blob streams: each holds its thread for as long as its client or Azure takes.
-http::BlockingPool& TransferPool(ApiContext& context) {
+http::BlockingPool& StreamPool(ApiContext& context) {
     return context.transfer_pool != nullptr ? *context.transfer_pool : context.storage_pool;
 }
 
@@ -597,7 +597,7 @@ void AddBlobRoutes(http::Router& router, ApiContext& context) {
             job->content_type = content_type.empty() ? "application/octet-stream" : content_type;
             job->size = request.body().content_length();
             const azure::BlobProperties props = co_await RunUpload(
-                TransferPool(context), job, FeedBody(request.body(), job->pipe, kUploadReadSize));
+                StreamPool(context), job, FeedBody(request.body(), job->pipe, kUploadReadSize));
             items.push_back(UploadedJson(job->name, props));
             co_return JsonResponse(201, boost::json::object{{"items", std::move(items)}});
         }
@@ -621,7 +621,7 @@ void AddBlobRoutes(http::Router& router, ApiContext& context) {
                 job->content_type =
                     part->content_type.empty() ? "application/octet-stream" : part->content_type;
                 const azure::BlobProperties props =
-                    co_await RunUpload(TransferPool(context), job, FeedPart(body, job->pipe));
+                    co_await RunUpload(StreamPool(context), job, FeedPart(body, job->pipe));
                 items.push_back(UploadedJson(job->name, props));
             }
         } catch (const core::Error&) {
@@ -741,7 +741,7 @@ void AddBlobRoutes(http::Router& router, ApiContext& context) {
             job->options.conditions.if_match = props.etag;
             job->queue = std::make_shared<ChunkQueue>(kQueueChunks);
             job->slot = TakeTransferSlot(context);
-            http::BlockingPool& pool = TransferPool(context);
+            http::BlockingPool& pool = StreamPool(context);
             response.producer = [job, &pool](http::BodySink& sink) {
                 return StreamBlob(job, pool, sink);
             };
@@ -791,7 +791,7 @@ void AddBlobRoutes(http::Router& router, ApiContext& context) {
         };
         // A copy may stream every byte through this server when Azure cannot copy it itself.
         const TransferSlots::Slot slot = TakeTransferSlot(context);
-        const service::CopyOutcome outcome = co_await TransferPool(context).Run(copy);
+        const service::CopyOutcome outcome = co_await StreamPool(context).Run(copy);
         boost::json::object result = PropertiesJson(to_name, outcome.properties);
         result["container"] = to_container;
         result["copy_mode"] =
