@@ -120,6 +120,19 @@ TransferResult ResultOf(const UploadResult& upload, std::uint64_t size, std::str
     return result;
 }
 
+// Commits the staged blocks `ids` as the blob. The blob's MD5 is the one `commit` stores (if
+// any): Put Block List answers with the MD5 of the block list, not of the blob.
+TransferResult CommitBlocks(const BlobClient& client, std::string_view container,
+                            std::string_view blob, const std::vector<std::string>& ids,
+                            const PutBlockListOptions& commit, std::uint64_t size,
+                            const CallOptions& call) {
+    TransferResult result = ResultOf(client.PutBlockList(container, blob, ids, commit, call), size,
+                                     commit.headers.content_md5);
+    result.content_md5 = commit.headers.content_md5;
+    result.blocks = ids.size();
+    return result;
+}
+
 TransferResult ResultOf(const BlobProperties& p) {
     TransferResult result;
     result.size = p.content_length;
@@ -553,17 +566,11 @@ TransferResult Transfer::Upload(const BlobClient& client, std::string_view conta
     commit.headers = upload.headers;
     commit.metadata = upload.metadata;
     commit.conditions = upload.conditions;
-    std::string md5;
     if (options_.compute_md5) {
-        md5 = crypto::Base64Encode(both_md5 ? whole_lane.Finish() : whole.Finish());
-        commit.headers.content_md5 = md5;
+        commit.headers.content_md5 =
+            crypto::Base64Encode(both_md5 ? whole_lane.Finish() : whole.Finish());
     }
-    TransferResult result =
-        ResultOf(client.PutBlockList(container, blob, ids, commit, call), total, md5);
-    // Put Block List answers with the MD5 of the block list, not of the blob.
-    result.content_md5 = commit.headers.content_md5;
-    result.blocks = ids.size();
-    return result;
+    return CommitBlocks(client, container, blob, ids, commit, total, call);
 }
 
 namespace {
@@ -690,17 +697,8 @@ TransferResult Transfer::UploadInPlace(const BlobClient& client, std::string_vie
     commit.headers = upload.headers;
     commit.metadata = upload.metadata;
     commit.conditions = upload.conditions;
-    std::string md5;
-    if (whole_md5) {
-        md5 = crypto::Base64Encode(whole.Finish());
-        commit.headers.content_md5 = md5;
-    }
-    TransferResult result =
-        ResultOf(client.PutBlockList(container, blob, ids, commit, call), size, md5);
-    // Put Block List answers with the MD5 of the block list, not of the blob.
-    result.content_md5 = commit.headers.content_md5;
-    result.blocks = ids.size();
-    return result;
+    if (whole_md5) commit.headers.content_md5 = crypto::Base64Encode(whole.Finish());
+    return CommitBlocks(client, container, blob, ids, commit, size, call);
 }
 
 TransferResult Transfer::Download(const BlobClient& client, std::string_view container,
@@ -922,11 +920,7 @@ TransferResult Transfer::Copy(const BlobClient& source, std::string_view source_
         PutBlockListOptions commit;
         commit.headers = HeadersOf(properties);
         commit.metadata = properties.metadata;
-        TransferResult result =
-            ResultOf(destination.PutBlockList(container, blob, ids, commit, call), size,
-                     properties.content_md5);
-        result.content_md5 = properties.content_md5;
-        result.blocks = ids.size();
+        TransferResult result = CommitBlocks(destination, container, blob, ids, commit, size, call);
         result.copy_method = "put_block_from_url";
         return result;
     } catch (const StorageError& error) {
@@ -1002,10 +996,7 @@ TransferResult Transfer::StreamedCopy(const BlobClient& source, std::string_view
     PutBlockListOptions commit;
     commit.headers = headers;
     commit.metadata = properties.metadata;
-    TransferResult result = ResultOf(destination.PutBlockList(container, blob, ids, commit, call),
-                                     size, properties.content_md5);
-    result.content_md5 = properties.content_md5;
-    result.blocks = ids.size();
+    TransferResult result = CommitBlocks(destination, container, blob, ids, commit, size, call);
     result.copy_method = "streamed";
     return result;
 }
