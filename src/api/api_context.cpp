@@ -155,17 +155,6 @@ std::int64_t IdParam(const http::Request& request, std::string_view name) {
     return *value;
 }
 
-boost::json::object UserJson(const core::User& user) {
-    boost::json::object out;
-    out["id"] = user.id;
-    out["email"] = user.email;
-    out["full_name"] = user.full_name ? boost::json::value(*user.full_name) : nullptr;
-    out["is_active"] = user.is_active;
-    out["is_superuser"] = user.is_superuser;
-    out["created_at"] = core::FormatRfc3339(user.created_at);
-    return out;
-}
-
 void AppendUserJson(std::string& out, const core::User& user) {
     using namespace std::string_view_literals;
     out.append("{\"id\":"sv);

@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "api/transfer_slots.hpp"
 #include "core/connection.hpp"
@@ -66,9 +68,8 @@ Paging ReadPaging(const http::Request& request);
 /// The path parameter `id` of a route declared with `{id:int}`.
 std::int64_t IdParam(const http::Request& request, std::string_view name = "id");
 
-/// A User as the API shows it.
-boost::json::object UserJson(const core::User& user);
-/// Appends the same User as JSON text, written directly (every authenticated page asks for it).
+/// Appends a User as the API shows it, as JSON text written directly (every authenticated page
+/// asks for it).
 void AppendUserJson(std::string& out, const core::User& user);
 /// A User as a JSON response body.
 std::string UserJsonText(const core::User& user);
@@ -77,6 +78,21 @@ std::string UserJsonText(const core::User& user);
 void AppendConnectionJson(std::string& out, const core::Connection& connection);
 /// A ConnectionRead as a JSON response body.
 std::string ConnectionJson(const core::Connection& connection);
+
+/// A list page as a JSON response body, `{"items": [...], "total": N}`, each item written by
+/// `append(out, item)` (AppendUserJson, AppendConnectionJson).
+template <class T, class Append>
+std::string ListJson(const std::vector<T>& items, std::int64_t total, Append append) {
+    std::string body;
+    body.reserve(64 + items.size() * 320);
+    body.append("{\"items\":[");
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i > 0) body.push_back(',');
+        append(body, items[i]);
+    }
+    body.append("],\"total\":").append(std::to_string(total)).push_back('}');
+    return body;
+}
 
 /// Registers /api/v1/auth/* and /api/v1/users*.
 void AddUserRoutes(http::Router& router, ApiContext& context);

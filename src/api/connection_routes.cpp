@@ -57,15 +57,7 @@ void AddConnectionRoutes(http::Router& router, ApiContext& context) {
         auto list = [connections, &request](const core::User& me) {
             const Paging paging = ReadPaging(request);
             const auto page = connections->List(me.id, paging.skip, paging.limit);
-            std::string body;
-            body.reserve(64 + page.items.size() * 320);
-            body.append("{\"items\":[");
-            for (std::size_t i = 0; i < page.items.size(); ++i) {
-                if (i > 0) body.push_back(',');
-                AppendConnectionJson(body, page.items[i]);
-            }
-            body.append("],\"total\":").append(std::to_string(page.total)).push_back('}');
-            return body;
+            return ListJson(page.items, page.total, AppendConnectionJson);
         };
         std::string body = co_await AsUser(context, request, list);
         co_return JsonText(200, std::move(body));

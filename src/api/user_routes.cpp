@@ -14,12 +14,6 @@ using http::Request;
 using http::Response;
 using http::Task;
 
-boost::json::object UserPage(const store::Page<core::User>& page) {
-    boost::json::array items;
-    for (const auto& user : page.items) items.push_back(UserJson(user));
-    return {{"items", std::move(items)}, {"total", page.total}};
-}
-
 // The username and password of a token request: an OAuth2 password-grant form, or JSON.
 Task<std::pair<std::string, std::string>> ReadCredentials(ApiContext& context,
                                                           const Request& request) {
@@ -111,7 +105,7 @@ void AddUserRoutes(http::Router& router, ApiContext& context) {
         auto users = context.users;
         auto list = [users, me, paging] { return users->List(me, paging.skip, paging.limit); };
         const auto page = co_await context.pool.Run(list);
-        co_return JsonResponse(200, UserPage(page));
+        co_return JsonText(200, ListJson(page.items, page.total, AppendUserJson));
     });
 
     router.Add("PATCH", "/api/v1/users/{id:int}", [&context](Request& request) -> Task<Response> {
