@@ -20,6 +20,8 @@
 #include "azure/blob_client.hpp"
 #include "azure/sas.hpp"
 #include "core/clock.hpp"
+#include "crypto/digest.hpp"
+#include "crypto/encoding.hpp"
 #include "http/response.hpp"
 #include "http/server.hpp"
 #include "support/shared_servers.hpp"
@@ -171,6 +173,23 @@ class BlobApiTest : public ApiTest {
     ApiResponse BlobJson(const std::string& method, const std::string& target,
                          const std::string& token, const boost::json::value& body) {
         return Blob(method, target, token, boost::json::serialize(body));
+    }
+
+    // What Azure holds for a blob, read as it streams: its size and base64 MD5.
+    struct Stored {
+        std::uint64_t size = 0;
+        std::string md5;
+    };
+    Stored StoredDigest(const std::string& container, const std::string& name) {
+        crypto::Md5Hasher md5;
+        Stored stored;
+        auto sink = [&](std::string_view bytes) {
+            md5.Update(bytes);
+            stored.size += bytes.size();
+        };
+        azure_->GetBlob(container, name, sink, {}, {});
+        stored.md5 = crypto::Base64Encode(md5.Finish());
+        return stored;
     }
 
     std::string Header(const ApiResponse& response, std::string_view name) {
