@@ -416,6 +416,13 @@ TEST_P(BlobBusyTest, StreamsPastTheLimitAre503AndListingsStillAnswer) {
     const auto upload = Blob("POST", Path(conn_, "/blobs?name=new.txt"), alice_, "{}");
     EXPECT_EQ(upload.status, 503) << upload.body;
     EXPECT_EQ(Blob("GET", Path(conn_, "/blobs/properties?name=new.txt"), alice_).status, 404);
+    const auto copy =
+        BlobJson("POST", Path(conn_, "/blobs/copy"), alice_,
+                 boost::json::object{{"source", {{"container", container_}, {"name", "small.txt"}}},
+                                     {"container", container_},
+                                     {"name", "copy.txt"}});
+    EXPECT_EQ(copy.status, 503) << copy.body;
+    EXPECT_EQ(Code(copy), "server_busy");
     // Quick calls do not wait behind the stream.
     const auto listing = Blob("GET", Path(conn_, "/blobs"), alice_);
     EXPECT_EQ(listing.status, 200) << listing.body;

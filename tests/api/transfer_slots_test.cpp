@@ -35,16 +35,6 @@ TEST(TransferSlotsTest, RefusesPastTheLimitAndTakesBackWhatIsGiven) {
     EXPECT_EQ(slots.in_use(), 1U);
 }
 
-TEST(TransferSlotsTest, ASlotMayOutliveItsSlots) {
-    TransferSlots::Slot slot;
-    {
-        TransferSlots slots(1);
-        slot = slots.Take();
-    }
-    slot.reset();  // gives back to a counter the slot kept alive
-    SUCCEED();
-}
-
 TEST(TransferSlotsTest, NeverHandsOutMoreThanTheLimitUnderContention) {
     TransferSlots slots(3);
     std::atomic<std::size_t> most{0};
