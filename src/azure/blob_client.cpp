@@ -564,6 +564,7 @@ UploadResult BlobClient::PutBlobFromUrl(std::string_view container, std::string_
          {"x-ms-copy-source-blob-properties", options.copy_source_properties ? "true" : "false"}}};
     AddIfSet(request.headers, "x-ms-copy-source-authorization", options.source_authorization);
     AddIfSet(request.headers, "x-ms-source-content-md5", options.source_content_md5);
+    AddIfSet(request.headers, "x-ms-source-if-match", options.source_if_match);
     AddBlobHttpHeaders(request.headers, options.headers);
     AddConditions(request.headers, options.conditions);
     AddMetadata(request.headers, options.metadata);
@@ -591,6 +592,7 @@ void BlobClient::PutBlockFromUrl(std::string_view container, std::string_view bl
     }
     AddIfSet(request.headers, "x-ms-copy-source-authorization", options.source_authorization);
     AddIfSet(request.headers, "x-ms-source-content-md5", options.source_content_md5);
+    AddIfSet(request.headers, "x-ms-source-if-match", options.source_if_match);
     const HttpResponse response = pipeline_.Send("PutBlockFromUrl", request, call);
     Expect("PutBlockFromUrl", response, {201});
 }

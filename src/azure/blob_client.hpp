@@ -166,7 +166,10 @@ struct PutBlobFromUrlOptions {
     std::string source_authorization;
     bool copy_source_properties = true;  ///< `x-ms-copy-source-blob-properties`
     std::string source_content_md5;      ///< `x-ms-source-content-md5`, base64, or empty
-    AccessConditions conditions;         ///< conditions on the destination
+    /// `x-ms-source-if-match`: the source's ETag, so that a source changed since it was read
+    /// fails the copy (412 SourceConditionNotMet) instead of copying another version.
+    std::string source_if_match;
+    AccessConditions conditions;  ///< conditions on the destination
 };
 
 /// Put Block From URL parameters.
@@ -175,6 +178,9 @@ struct PutBlockFromUrlOptions {
     std::optional<std::uint64_t> source_length;  ///< bytes to copy; none: to the end
     std::string source_authorization;  ///< `x-ms-copy-source-authorization` (a secret), or empty
     std::string source_content_md5;    ///< `x-ms-source-content-md5`, base64, or empty
+    /// `x-ms-source-if-match`: the source's ETag, so that the blocks of one blob all come from
+    /// one version of the source.
+    std::string source_if_match;
 };
 
 /// A client of one Blob service endpoint with one credential: one member function per REST

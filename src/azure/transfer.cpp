@@ -887,12 +887,14 @@ TransferResult Transfer::Copy(const BlobClient& source, std::string_view source_
     const SourceAccess access = AccessTo(source, source_container, source_blob, call);
     const std::uint64_t size = properties.content_length;
     try {
-        if (size <= std::min(kMaxPutBlobFromUrlSize,
-                             std::max(options_.single_shot_threshold, std::uint64_t{256} << 20U))) {
+        // Every request names the source's ETag: a source rewritten meanwhile fails the copy
+        // (412) rather than leaving a blob made of two versions.
+        if (size <= std::min(kMaxPutBlobFromUrlSize, options_.single_shot_copy_threshold)) {
             PutBlobFromUrlOptions put;
             put.headers = HeadersOf(properties);
             put.metadata = properties.metadata;
             put.source_authorization = access.authorization;
+            put.source_if_match = properties.etag;
             TransferResult result =
                 ResultOf(destination.PutBlobFromUrl(container, blob, access.url, put, call), size,
                          properties.content_md5);
@@ -911,6 +913,7 @@ TransferResult Transfer::Copy(const BlobClient& source, std::string_view source_
                 block.source_offset = index * plan.block_size;
                 block.source_length = std::min(plan.block_size, size - block.source_offset);
                 block.source_authorization = access.authorization;
+                block.source_if_match = properties.etag;
                 destination.PutBlockFromUrl(container, blob, id, access.url, block, call);
                 Progress(*block.source_length);
             };

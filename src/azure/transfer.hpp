@@ -39,6 +39,10 @@ struct TransferOptions {
     /// Sources up to this size go up in one Put Blob request (and copies in one Put Blob From
     /// URL); larger ones in blocks.
     std::uint64_t single_shot_threshold = 32ULL << 20U;
+    /// Copies across accounts up to this size go in one Put Blob From URL (the service moves
+    /// the bytes, so one request is cheap); larger ones in Put Block From URL blocks. Capped at
+    /// kMaxPutBlobFromUrlSize.
+    std::uint64_t single_shot_copy_threshold = 256ULL << 20U;
     /// Buffers one transfer may hold (block size x requests in flight), about. Uploads from a
     /// random-access source (a file) and downloads into a file hold no blocks, and are bounded
     /// by `concurrency` alone.
