@@ -15,7 +15,8 @@ std::string Sha256(std::string_view bytes);
 /// MD5 of `bytes`, 16 raw bytes (Azure's Content-MD5; not for security).
 std::string Md5(std::string_view bytes);
 
-/// An incremental MD5, for hashing a stream as it passes.
+/// An incremental MD5, for hashing a stream as it passes: Md5State's AVX-512VL code where the
+/// CPU has it (faster than OpenSSL's assembly), OpenSSL's elsewhere.
 class Md5Hasher {
  public:
     Md5Hasher();

@@ -13,7 +13,7 @@ namespace cerulean::crypto {
 /// advanced together by Md5UpdateLanes. Not for security: Azure's Content-MD5.
 class Md5State {
  public:
-    /// Adds bytes (one stream on its own: scalar code; prefer Md5Hasher for a lone big stream).
+    /// Adds bytes, with the fastest single-stream code this CPU has (Md5SingleBest).
     void Update(std::string_view bytes);
     /// The 16 raw bytes of the digest; the state is spent afterwards.
     std::string Finish();
@@ -25,6 +25,24 @@ class Md5State {
     std::array<unsigned char, 64> pending_{};  // the start of an incomplete 64-byte block
     std::size_t pending_size_ = 0;
 };
+
+/// Which code advances one MD5 stream on its own. MD5 is a chain of dependent steps, so what
+/// counts is the latency of a step, not the width of the registers.
+enum class Md5Single {
+    kAuto,    ///< the best this CPU has
+    kScalar,  ///< general-purpose registers
+    kAvx512,  ///< lane 0 of AVX-512VL registers: 4 single-cycle instructions per step
+};
+
+/// Whether this CPU (and build) can run `single`.
+bool Md5SingleAvailable(Md5Single single) noexcept;
+
+/// The implementation kAuto picks here.
+Md5Single Md5SingleBest() noexcept;
+
+/// As Md5State::Update, with a given implementation (tests and the benchmark compare them).
+/// Throws core::Error (kInvalidArgument) when the CPU lacks it.
+void Md5UpdateWith(Md5Single single, Md5State& state, std::string_view bytes);
 
 /// Which code advances several MD5s at once.
 enum class Md5Lanes {

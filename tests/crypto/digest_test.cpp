@@ -1,7 +1,9 @@
 #include "crypto/digest.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <random>
@@ -38,6 +40,22 @@ TEST(Digest, ConstantTimeEqualsComparesContentAndLength) {
     EXPECT_FALSE(ConstantTimeEquals("abc", "ab"));
 }
 
+// MD5 by OpenSSL alone: the reference (Md5 and Md5Hasher may run our code).
+std::string OpenSslMd5(std::string_view bytes) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EXPECT_EQ(EVP_Digest(bytes.data(), bytes.size(), out, &len, EVP_md5(), nullptr), 1);
+    return std::string(reinterpret_cast<const char*>(out), len);
+}
+
+std::vector<Md5Single> AvailableSingles() {
+    std::vector<Md5Single> all;
+    for (Md5Single single : {Md5Single::kScalar, Md5Single::kAvx512}) {
+        if (Md5SingleAvailable(single)) all.push_back(single);
+    }
+    return all;
+}
+
 std::vector<Md5Lanes> AvailableLanes() {
     std::vector<Md5Lanes> all;
     for (Md5Lanes lanes : {Md5Lanes::kScalar, Md5Lanes::kAvx2, Md5Lanes::kAvx512}) {
@@ -67,6 +85,89 @@ TEST(Md5State, MatchesRfc1321Vectors) {
         state.Update(text);
         EXPECT_EQ(HexEncode(state.Finish()), hex) << text;
     }
+}
+
+// Feeds `text` to `update` in pieces whose sizes cycle through odd ones around the block size,
+// starting at `first` of them, so that pieces begin and end everywhere within a block.
+template <typename Update>
+void FeedInOddPieces(std::string_view text, std::size_t first, Update update) {
+    static constexpr std::size_t kSizes[] = {1, 63, 7, 64, 13, 65, 0, 127, 3, 129, 200};
+    for (std::size_t i = first; !text.empty(); ++i) {
+        const std::size_t take = std::min(text.size(), kSizes[i % std::size(kSizes)]);
+        update(text.substr(0, take));
+        text.remove_prefix(take);
+    }
+}
+
+// Each single-stream implementation this CPU has (and, further down, Md5Hasher, whichever it
+// picks): at every length up to a few blocks, whole and in odd pieces, and on a long text, which
+// chains many blocks in one kernel call.
+TEST(Md5Single, EveryImplementationEqualsOpenSslForEveryShortLengthAndSplit) {
+    std::mt19937_64 random(3);
+    const std::string text = RandomText(random, 300);
+    for (Md5Single single : AvailableSingles()) {
+        for (std::size_t size = 0; size <= text.size(); ++size) {
+            const std::string_view part = std::string_view(text).substr(0, size);
+            const std::string expected = HexEncode(OpenSslMd5(part));
+            Md5State whole;
+            Md5UpdateWith(single, whole, part);
+            ASSERT_EQ(HexEncode(whole.Finish()), expected)
+                << "implementation " << static_cast<int>(single) << ", " << size << " bytes";
+            Md5State pieces;
+            FeedInOddPieces(part, size,
+                            [&](std::string_view piece) { Md5UpdateWith(single, pieces, piece); });
+            ASSERT_EQ(HexEncode(pieces.Finish()), expected)
+                << "implementation " << static_cast<int>(single) << ", " << size
+                << " bytes in pieces";
+        }
+    }
+}
+
+TEST(Md5Single, EveryImplementationEqualsOpenSslForAMebibyteAndMore) {
+    std::mt19937_64 random(5);
+    const std::string text = RandomText(random, (1U << 20U) + 13);
+    const std::string expected = HexEncode(OpenSslMd5(text));
+    for (Md5Single single : AvailableSingles()) {
+        Md5State whole;
+        Md5UpdateWith(single, whole, text);
+        EXPECT_EQ(HexEncode(whole.Finish()), expected) << static_cast<int>(single);
+        Md5State pieces;
+        std::string_view left = text;
+        while (!left.empty()) {
+            const std::size_t take = std::min<std::size_t>(left.size(), 1 + random() % 100000);
+            Md5UpdateWith(single, pieces, left.substr(0, take));
+            left.remove_prefix(take);
+        }
+        EXPECT_EQ(HexEncode(pieces.Finish()), expected) << static_cast<int>(single);
+    }
+}
+
+TEST(Md5Single, AutoIsTheBestAvailable) {
+    EXPECT_TRUE(Md5SingleAvailable(Md5SingleBest()));
+    EXPECT_NE(Md5SingleBest(), Md5Single::kAuto);
+    if (Md5SingleAvailable(Md5Single::kAvx512)) {
+        EXPECT_EQ(Md5SingleBest(), Md5Single::kAvx512);
+    }
+}
+
+TEST(Md5Hasher, EqualsOpenSslForEveryShortLengthAndSplitAndAMebibyte) {
+    std::mt19937_64 random(9);
+    const std::string text = RandomText(random, (1U << 20U) + 13);
+    for (std::size_t size = 0; size <= 300; ++size) {
+        const std::string_view part = std::string_view(text).substr(0, size);
+        const std::string expected = HexEncode(OpenSslMd5(part));
+        ASSERT_EQ(HexEncode(Md5(part)), expected) << size << " bytes";
+        Md5Hasher pieces;
+        FeedInOddPieces(part, size, [&](std::string_view piece) { pieces.Update(piece); });
+        ASSERT_EQ(HexEncode(pieces.Finish()), expected) << size << " bytes in pieces";
+    }
+    EXPECT_EQ(HexEncode(Md5(text)), HexEncode(OpenSslMd5(text)));
+    Md5Hasher moved;
+    FeedInOddPieces(std::string_view(text).substr(0, 1000), 0,
+                    [&](std::string_view piece) { moved.Update(piece); });
+    Md5Hasher hasher = std::move(moved);  // the state moves with it
+    hasher.Update(std::string_view(text).substr(1000));
+    EXPECT_EQ(HexEncode(hasher.Finish()), HexEncode(OpenSslMd5(text)));
 }
 
 TEST(Md5Lanes, EveryImplementationEqualsOpenSslForAnyLengthsAndSplits) {
@@ -99,7 +200,7 @@ TEST(Md5Lanes, EveryImplementationEqualsOpenSslForAnyLengthsAndSplits) {
                 Md5UpdateLanesWith(lanes, pointers, pieces);
             }
             for (std::size_t i = 0; i < count; ++i) {
-                ASSERT_EQ(HexEncode(states[i].Finish()), HexEncode(Md5(texts[i])))
+                ASSERT_EQ(HexEncode(states[i].Finish()), HexEncode(OpenSslMd5(texts[i])))
                     << "lanes " << static_cast<int>(lanes) << " stream " << i << " of " << count
                     << ", " << texts[i].size() << " bytes";
             }
@@ -114,13 +215,16 @@ TEST(Md5Lanes, RefusesMismatchedSpans) {
 }
 
 // Not a check: how fast each implementation hashes eight 8 MiB blocks here, against OpenSSL
-// (printed; run the test binary with --gtest_also_run_disabled_tests).
+// (printed; run the test binary with --gtest_also_run_disabled_tests). One stream alone:
+// bench/md5.
 TEST(Md5Lanes, DISABLED_Speed) {
     std::mt19937_64 random(7);
     const std::string data = RandomText(random, 8U << 23U);
     using Clock = std::chrono::steady_clock;
     auto start = Clock::now();
-    for (std::size_t i = 0; i < 8; ++i) Md5(std::string_view(data).substr(i << 23U, 1U << 23U));
+    for (std::size_t i = 0; i < 8; ++i) {
+        OpenSslMd5(std::string_view(data).substr(i << 23U, 1U << 23U));
+    }
     auto seconds = std::chrono::duration<double>(Clock::now() - start).count();
     std::printf("OpenSSL, one stream after another: %.0f MB/s\n", data.size() / seconds / 1e6);
     for (Md5Lanes lanes : AvailableLanes()) {
