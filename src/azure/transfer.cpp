@@ -241,6 +241,79 @@ class ReadBackHasher {
     std::string buffer_;
 };
 
+// The contiguous completed prefix of a download. Ranges say when they are in the sink, in any
+// order and from any thread (one short lock per range); each growth goes to the caller's
+// callback outside that lock, one call at a time: a thread that finds another one reporting
+// leaves the report to it, and the owner looks again once it lets go. Does nothing without a
+// callback, so a plain download pays nothing.
+class PrefixTracker {
+ public:
+    PrefixTracker(const std::function<void(std::uint64_t)>& report, std::uint64_t start)
+        : report_(report), prefix_(start), reported_(start) {}
+    PrefixTracker(const PrefixTracker&) = delete;
+    PrefixTracker& operator=(const PrefixTracker&) = delete;
+    // Reports what is still unreported (after the tasks ended, on the way out, even on a
+    // failure), so that the caller's last value is final when Download returns or throws.
+    ~PrefixTracker() { Report(); }
+
+    // The bytes [offset, end) are in the sink.
+    void Done(std::uint64_t offset, std::uint64_t end) {
+        if (!report_ || end <= offset) return;
+        {
+            const std::lock_guard lock(mutex_);
+            std::uint64_t prefix = prefix_.load(std::memory_order_relaxed);
+            if (offset > prefix) {
+                done_.emplace(offset, end);
+                return;
+            }
+            prefix = std::max(prefix, end);
+            for (auto it = done_.begin(); it != done_.end() && it->first <= prefix;
+                 it = done_.erase(it)) {
+                prefix = std::max(prefix, it->second);
+            }
+            prefix_.store(prefix);
+        }
+        Report();
+    }
+
+ private:
+    void Report() {
+        if (!report_) return;
+        while (prefix_.load() > reported_.load()) {
+            const std::unique_lock lock(report_mutex_, std::try_to_lock);
+            if (!lock.owns_lock()) return;  // its owner looks again once it lets go
+            const std::uint64_t prefix = prefix_.load();
+            if (prefix <= reported_.load()) continue;
+            reported_.store(prefix);
+            report_(prefix);
+        }
+    }
+
+    const std::function<void(std::uint64_t)>& report_;
+    std::mutex mutex_;
+    std::map<std::uint64_t, std::uint64_t> done_;  // finished past the prefix: first -> end
+    std::atomic<std::uint64_t> prefix_;
+    std::mutex report_mutex_;
+    std::atomic<std::uint64_t> reported_;
+};
+
+Error BlobChanged() {
+    return Error(ErrorCode::kFailedPrecondition,
+                 "the blob changed since the download started (its ETag differs)", "blob_changed");
+}
+
+// Get Blob of a pinned range; a failed If-Match (412) means the blob changed.
+DownloadResult GetPinned(const BlobClient& client, std::string_view container,
+                         std::string_view blob, const BodySink& sink, const GetBlobOptions& range,
+                         const CallOptions& call) {
+    try {
+        return client.GetBlob(container, blob, sink, range, call);
+    } catch (const StorageError& error) {
+        if (error.status() != 412) throw;
+        throw BlobChanged();
+    }
+}
+
 bool SameAccount(const BlobClient& a, const BlobClient& b) {
     return a.endpoint() == b.endpoint() && a.account_name() == b.account_name();
 }
@@ -713,6 +786,8 @@ TransferResult Transfer::Download(const BlobClient& client, std::string_view con
     const bool resumed = start > 0;
     const bool may_verify = options_.compute_md5 && (!resumed || (random && sink.readable()));
     crypto::Md5Hasher hasher;
+    // Outlives the tasks below: its destructor makes the last report once they have ended.
+    PrefixTracker prefix(download.on_prefix, start);
 
     // The first range tells the size, the ETag and the MD5; it is the head of the line, so its
     // bytes go straight to the sink (and the hash) as they arrive.
@@ -721,9 +796,10 @@ TransferResult Transfer::Download(const BlobClient& client, std::string_view con
     GetBlobOptions first_range;
     first_range.offset = start;
     first_range.length = block_size;
+    first_range.conditions.if_match = download.if_match;
     try {
-        answer = client.GetBlob(
-            container, blob,
+        answer = GetPinned(
+            client, container, blob,
             [&](std::string_view bytes) {
                 sink.WriteAt(start + first_size, bytes);
                 if (may_verify && !resumed) hasher.Update(bytes);
@@ -731,17 +807,24 @@ TransferResult Transfer::Download(const BlobClient& client, std::string_view con
             },
             first_range, call);
     } catch (const StorageError& error) {
+        // The bytes that did arrive are in order from `start`: a resume can keep them.
+        prefix.Done(start, start + first_size);
         if (error.status() != 416) throw;
         // An empty blob, or an offset at (or past) the end: nothing left to read.
         const BlobProperties properties = client.GetBlobProperties(container, blob, call);
+        if (!download.if_match.empty() && properties.etag != download.if_match) {
+            throw BlobChanged();
+        }
         if (start > properties.content_length) throw;
+        if (download.on_properties) download.on_properties(properties);
         TransferResult result = ResultOf(properties);
         result.size = 0;
         if (may_verify && !properties.content_md5.empty()) {
             if (resumed) {
-                ReadBackHasher prefix(sink, hasher, 0);
-                prefix.Written(0, start, start);
-                while (prefix.HashSome()) {
+                ReadBackHasher head(sink, hasher, 0);
+                head.Written(0, start, start);
+                while (head.HashSome()) {
+                    if (call.stop.stop_requested()) throw StorageError::Cancelled("GetBlob");
                 }
             }
             if (properties.content_md5 != crypto::Base64Encode(hasher.Finish())) {
@@ -752,9 +835,16 @@ TransferResult Transfer::Download(const BlobClient& client, std::string_view con
         }
         sink.Finish(start);
         return result;
+    } catch (...) {
+        prefix.Done(start, start + first_size);
+        throw;
     }
+    prefix.Done(start, start + first_size);
     Progress(first_size);
     const BlobProperties& properties = answer.properties;
+    // The service checked If-Match; this catches an answer that ignored it.
+    if (!download.if_match.empty() && properties.etag != download.if_match) throw BlobChanged();
+    if (download.on_properties) download.on_properties(properties);
     const std::uint64_t end = properties.content_length;
     const bool verify = may_verify && !properties.content_md5.empty();
     const std::uint64_t rest = start + first_size;
@@ -769,7 +859,10 @@ TransferResult Transfer::Download(const BlobClient& client, std::string_view con
     OrderedSink in_order(
         [&](std::string_view bytes) {
             if (verify) hasher.Update(bytes);
-            if (!random) sink.WriteAt(delivered, bytes);
+            if (!random) {
+                sink.WriteAt(delivered, bytes);
+                prefix.Done(delivered, delivered + bytes.size());
+            }
             delivered += bytes.size();
         },
         rest, static_cast<std::size_t>(options_.memory_limit + block_size));
@@ -782,30 +875,40 @@ TransferResult Transfer::Download(const BlobClient& client, std::string_view con
         range.conditions.if_match = etag;
         if (direct) {
             std::uint64_t at = offset;
-            client.GetBlob(
-                container, blob,
-                [&](std::string_view bytes) {
-                    sink.WriteAt(at, bytes);
-                    at += bytes.size();
-                    if (verify) read_back.Written(offset, length, at - offset);
-                },
-                range, call);
+            try {
+                GetPinned(
+                    client, container, blob,
+                    [&](std::string_view bytes) {
+                        sink.WriteAt(at, bytes);
+                        at += bytes.size();
+                        if (verify) read_back.Written(offset, length, at - offset);
+                    },
+                    range, call);
+            } catch (...) {
+                prefix.Done(offset, at);  // what arrived before the break is in the file
+                throw;
+            }
             if (at != offset + length) {
                 throw Error(ErrorCode::kInternal, "a ranged read came back short",
                             "download_incomplete");
             }
+            prefix.Done(offset, at);
             Progress(length);
             return;
         }
         std::string piece;
         piece.reserve(length);
-        client.GetBlob(
-            container, blob, [&](std::string_view bytes) { piece.append(bytes); }, range, call);
+        GetPinned(
+            client, container, blob, [&](std::string_view bytes) { piece.append(bytes); }, range,
+            call);
         if (piece.size() != length) {
             throw Error(ErrorCode::kInternal, "a ranged read came back short",
                         "download_incomplete");
         }
-        if (random) sink.WriteAt(offset, piece);
+        if (random) {
+            sink.WriteAt(offset, piece);
+            prefix.Done(offset, offset + length);
+        }
         in_order.WriteOwned(offset, std::move(piece));
         Progress(length);
     };
@@ -829,7 +932,7 @@ TransferResult Transfer::Download(const BlobClient& client, std::string_view con
                     offset += length;
                     busy = true;
                 }
-                if (group.failed()) break;
+                if (group.failed() || call.stop.stop_requested()) break;
                 if (offset >= end && read_back.next() >= end) break;
                 // Woken by a finished range, or soon after, to follow the head range.
                 if (!busy) group.WaitPast(seen, std::chrono::milliseconds(2));
@@ -845,6 +948,7 @@ TransferResult Transfer::Download(const BlobClient& client, std::string_view con
     }
     if (!direct) in_order.Finish(end);
     if (direct && verify && read_back.next() != end) {
+        if (call.stop.stop_requested()) throw StorageError::Cancelled("GetBlob");
         throw Error(ErrorCode::kInternal, "a download ended with pieces missing",
                     "download_incomplete");
     }

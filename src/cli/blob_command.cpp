@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <boost/json.hpp>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -23,6 +24,8 @@
 #include "azure/storage_error.hpp"
 #include "azure/transfer.hpp"
 #include "azure/transfer_pool.hpp"
+#include "cli/interrupt.hpp"
+#include "cli/partial_download.hpp"
 #include "cli/progress_bar.hpp"
 #include "cli/remote_path.hpp"
 #include "cli/size_parser.hpp"
@@ -48,10 +51,14 @@ Error Usage(std::string message) {
 // Everything one run of a verb shares: the account, the pool, the output and the counters.
 class Session {
  public:
-    Session(const BlobArgs& args, std::string connection_string)
+    Session(const BlobArgs& args, std::string connection_string, const InterruptHandler* interrupt)
         : args_(args),
+          interrupt_(interrupt),
           client_(BlobClient::FromConnectionString(connection_string, ClientOptionsFor(args))),
           bar_(::isatty(STDERR_FILENO) == 1) {
+        // Every call of a transfer stops (between tries, or mid-stream) on a signal.
+        if (interrupt_ != nullptr) call_.stop = interrupt_->token();
+        options_.call = call_;
         if (!args.block_size.empty()) {
             // A blob that fits in one block goes up in one request.
             options_.block_size = ParseSize(args.block_size);
@@ -83,6 +90,10 @@ class Session {
     const azure::Transfer& transfer() const { return *transfer_; }
     const azure::TransferOptions& options() const { return transfer_->options(); }
     ProgressBar& bar() { return bar_; }
+    // Options of single calls: stopped by a signal too.
+    const azure::CallOptions& call() const { return call_; }
+    // Whether a signal asked to stop: start nothing new.
+    bool stopped() const { return call_.stop.stop_requested(); }
 
     // One JSON Lines object (with --json) or a plain line, never interleaved.
     void Emit(const boost::json::object& json, const std::string& plain) {
@@ -94,28 +105,46 @@ class Session {
         }
     }
 
-    // One readable line on stderr for a failed item.
-    void Fail(std::string_view item, const std::exception& error) {
+    // One readable line on stderr for a failed item, `note` added when given. Calls stopped by
+    // a signal fail by the dozen: their lines would drown the summary, which says it.
+    void Fail(std::string_view item, const std::exception& error, std::string_view note = {}) {
         failures_.fetch_add(1);
+        const auto* e = dynamic_cast<const Error*>(&error);
+        if (stopped() && e != nullptr && e->reason() == "cancelled" && note.empty()) return;
+        Note(item,
+             std::string(error.what()) + (note.empty() ? "" : " (" + std::string(note) + ")"));
+    }
+
+    // One line on stderr about an item (that did not fail).
+    void Note(std::string_view item, std::string_view text) {
         const std::lock_guard lock(output_);
         std::cout.flush();
         if (::isatty(STDERR_FILENO) == 1) std::cerr << "\r\x1b[2K";
         std::cerr << "cerulean blob " << args_.verb << ": ";
         if (!item.empty()) std::cerr << item << ": ";
-        std::cerr << error.what() << '\n';
+        std::cerr << text << '\n';
     }
 
     // The final summary line (stderr, so that stdout stays parseable).
     void Summary(std::string_view verb, std::string_view noun) {
         bar_.Stop();
         std::cout.flush();
-        std::cerr << FormatSummary(verb, bar_.items(), noun, bar_.bytes(), bar_.elapsed()) << '\n';
+        std::cerr << (stopped() ? "interrupted: " : "")
+                  << FormatSummary(verb, bar_.items(), noun, bar_.bytes(), bar_.elapsed()) << '\n';
     }
 
     int failures() const { return failures_.load(); }
 
+    // 128 + the signal when one stopped the run, else 0, or 1 when an item failed.
+    int ExitStatus() const {
+        if (stopped()) return interrupt_->exit_status();
+        return failures() == 0 ? 0 : 1;
+    }
+
  private:
     const BlobArgs& args_;
+    const InterruptHandler* interrupt_;
+    azure::CallOptions call_;
     BlobClient client_;
     azure::TransferOptions options_;
     std::unique_ptr<azure::TransferPool> pool_;
@@ -180,7 +209,7 @@ int List(Session& s) {
     if (args.operands.empty() || Remote(args.operands[0]).container.empty()) {
         azure::ListContainersOptions options;
         do {
-            const azure::ContainerListPage page = s.client().ListContainers(options);
+            const azure::ContainerListPage page = s.client().ListContainers(options, s.call());
             for (const auto& c : page.containers) {
                 boost::json::object o;
                 o["name"] = c.name;
@@ -190,7 +219,7 @@ int List(Session& s) {
             }
             options.marker = page.next_marker;
         } while (!options.marker.empty());
-        return 0;
+        return s.ExitStatus();
     }
     const RemotePath remote = Remote(args.operands[0]);
     azure::ListBlobsOptions options;
@@ -199,13 +228,13 @@ int List(Session& s) {
         options.delimiter = "/";
         // "az://c/dir" lists the folder's contents, like "az://c/dir/".
         if (!options.prefix.empty() && options.prefix.back() != '/') {
-            const azure::BlobListPage probe =
-                s.client().ListBlobs(remote.container, {options.prefix + "/", "/", {}, 1, false});
+            const azure::BlobListPage probe = s.client().ListBlobs(
+                remote.container, {options.prefix + "/", "/", {}, 1, false}, s.call());
             if (!probe.blobs.empty() || !probe.prefixes.empty()) options.prefix += '/';
         }
     }
     do {
-        const azure::BlobListPage page = s.client().ListBlobs(remote.container, options);
+        const azure::BlobListPage page = s.client().ListBlobs(remote.container, options, s.call());
         for (const auto& prefix : page.prefixes) {
             boost::json::object o;
             o["name"] = prefix;
@@ -224,7 +253,7 @@ int List(Session& s) {
         }
         options.marker = page.next_marker;
     } while (!options.marker.empty());
-    return 0;
+    return s.ExitStatus();
 }
 
 // --- mb, rb -------------------------------------------------------------------------------------
@@ -234,7 +263,7 @@ int MakeContainer(Session& s) {
     const RemotePath remote = RemoteWithContainer(s.args().operands[0]);
     if (!remote.path.empty()) throw Usage("mb takes a container, not a blob path");
     s.bar().Stop();
-    s.client().CreateContainer(remote.container);
+    s.client().CreateContainer(remote.container, azure::PublicAccess::kNone, {}, s.call());
     boost::json::object o;
     o["name"] = remote.container;
     s.Emit(o, "");
@@ -249,13 +278,13 @@ int RemoveContainer(Session& s) {
     if (!s.args().force) {
         azure::ListBlobsOptions options;
         options.max_results = 1;
-        if (!s.client().ListBlobs(remote.container, options).blobs.empty()) {
+        if (!s.client().ListBlobs(remote.container, options, s.call()).blobs.empty()) {
             throw Error(ErrorCode::kFailedPrecondition,
                         "container " + remote.container + " is not empty (use --force)",
                         "container_not_empty");
         }
     }
-    s.client().DeleteContainer(remote.container);
+    s.client().DeleteContainer(remote.container, s.call());
     boost::json::object o;
     o["name"] = remote.container;
     s.Emit(o, "");
@@ -302,7 +331,7 @@ int Put(Session& s) {
         s.bar().AddTotal(fs::file_size(local, ec));
         PutOne(s, local, remote.container, name);
         s.Summary("uploaded", "file");
-        return s.failures() == 0 ? 0 : 1;
+        return s.ExitStatus();
     }
     if (!s.args().recursive) throw Usage(local.string() + " is a folder (use --recursive)");
 
@@ -328,36 +357,154 @@ int Put(Session& s) {
     {
         azure::TaskGroup group(s.pool(), s.pool().size() * 2);
         for (const Item& item : small) {
+            if (s.stopped()) break;
             group.Submit(
                 [&s, &item, &remote] { PutOne(s, item.file, remote.container, item.name); });
         }
         group.Wait();
     }
-    for (const Item& item : large) PutOne(s, item.file, remote.container, item.name);
+    for (const Item& item : large) {
+        if (s.stopped()) break;
+        PutOne(s, item.file, remote.container, item.name);
+    }
     s.Summary("uploaded", "file");
-    return s.failures() == 0 ? 0 : 1;
+    return s.ExitStatus();
 }
 
 // --- get ----------------------------------------------------------------------------------------
 
-// Downloads into a temporary file next to `target`, renamed over it once complete and checked.
+// A kept partial download that `--resume` may continue for the blob at `url`, or none (then
+// the download starts afresh, saying why on stderr when there was a record).
+std::optional<PartialRecord> ResumableRecord(Session& s, std::string_view name,
+                                             const fs::path& partial, const std::string& url) {
+    std::optional<PartialRecord> record = ReadPartialRecord(RecordPathFor(partial));
+    if (!record || record->prefix == 0) return std::nullopt;
+    if (record->url != url) {
+        s.Note(name, "the partial file is of another blob; downloading afresh");
+        return std::nullopt;
+    }
+    std::error_code ec;
+    const std::uintmax_t size = fs::file_size(partial, ec);
+    if (ec || size < record->prefix) {
+        s.Note(name, "the partial file is shorter than its record says; downloading afresh");
+        return std::nullopt;
+    }
+    return record;
+}
+
+// Whether a failed download's bytes are worth keeping: not when they are wrong or of another
+// version of the blob, nor when the blob is gone.
+bool KeepAfter(const std::exception& error) {
+    const auto* e = dynamic_cast<const Error*>(&error);
+    if (e == nullptr) return true;
+    return e->reason() != "md5_mismatch" && e->reason() != "blob_changed" &&
+           e->code() != ErrorCode::kNotFound;
+}
+
+// How a download into a partial file stands, for its record: the engine reports the blob's
+// ETag and size, then each growth of the completed prefix (one call at a time).
+struct PartialProgress {
+    static constexpr std::chrono::seconds kSaveEvery{1};
+    PartialRecord record;
+    bool known = false;    // the ETag is known (a record may be written)
+    bool written = false;  // a record was saved (to remove once the file is whole)
+    fs::path record_path;
+    std::chrono::steady_clock::time_point saved = std::chrono::steady_clock::now();
+
+    // Saves the record now and then while the download runs, so that even a process killed
+    // outright (a second Ctrl-C, SIGKILL) leaves a partial file it can resume: a record never
+    // claims more than is written, only less.
+    void Advanced(std::uint64_t prefix) {
+        record.prefix = prefix;
+        const auto now = std::chrono::steady_clock::now();
+        if (!known || now - saved < kSaveEvery) return;
+        saved = now;
+        try {
+            WritePartialRecord(record_path, record);
+            written = true;
+        } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): saved again later
+        }
+    }
+};
+
+// Downloads into a partial file next to `target`, renamed over it once complete and checked. A
+// download that fails or is interrupted keeps the partial file when it holds a prefix of the
+// blob, with a record of the blob, its ETag and the prefix, which `--resume` continues (pinned
+// to that ETag, and checked whole by MD5 as usual). Without `--resume` any partial file is
+// replaced.
 void GetOne(Session& s, const std::string& container, const std::string& name,
             const fs::path& target) {
-    const fs::path partial =
-        target.parent_path() / ("." + target.filename().string() + ".cerulean-partial");
-    try {
-        TransferResult r;
-        {
-            azure::FileSink sink(partial);
-            r = s.transfer().Download(s.client(), container, name, sink);
-        }
-        fs::rename(partial, target);
-        s.bar().AddItem();
-        s.Emit(ResultJson(name, r), "");
-    } catch (const std::exception& e) {
+    if (s.stopped()) return;
+    const fs::path partial = PartialPathFor(target);
+    const fs::path record_path = RecordPathFor(partial);
+    const std::string url = UrlWithoutQuery(s.client().BlobUrlOf(container, name));
+    std::optional<PartialRecord> resume;
+    if (s.args().resume) resume = ResumableRecord(s, name, partial, url);
+    for (;;) {
         std::error_code ignored;
-        fs::remove(partial, ignored);
-        s.Fail(name, e);
+        PartialProgress progress;
+        progress.record_path = record_path;
+        progress.record.url = url;
+        azure::DownloadOptions download;
+        if (resume) {
+            progress.record = *resume;
+            progress.known = true;
+            download.offset = resume->prefix;
+            download.if_match = resume->etag;
+        } else {
+            // Before the partial file is emptied: a record must never claim bytes it lost.
+            fs::remove(record_path, ignored);
+        }
+        download.on_properties = [&progress](const azure::BlobProperties& properties) {
+            progress.record.etag = properties.etag;
+            progress.record.size = properties.content_length;
+            progress.known = !properties.etag.empty();
+        };
+        download.on_prefix = [&progress](std::uint64_t prefix) { progress.Advanced(prefix); };
+        try {
+            TransferResult r;
+            {
+                azure::FileSink sink(partial, resume.has_value());
+                r = s.transfer().Download(s.client(), container, name, sink, download);
+            }
+            fs::rename(partial, target);
+            if (resume || progress.written) fs::remove(record_path, ignored);
+            s.bar().AddItem();
+            boost::json::object o = ResultJson(name, r);
+            if (resume) {
+                o["size"] = resume->prefix + r.size;  // the blob's, as a whole download says
+                o["resumed_from"] = resume->prefix;
+            }
+            s.Emit(o, "");
+            return;
+        } catch (const std::exception& e) {
+            const auto* error = dynamic_cast<const Error*>(&e);
+            if (resume && error != nullptr && error->reason() == "blob_changed") {
+                s.Note(name, "the blob changed since the partial download; downloading afresh");
+                resume.reset();
+                if (!s.stopped()) continue;
+            }
+            const PartialRecord& record = progress.record;
+            if (progress.known && record.prefix > 0 && KeepAfter(e)) {
+                try {
+                    WritePartialRecord(record_path, record);
+                    const std::string kept = "kept " + FormatBytes(record.prefix) + " of " +
+                                             FormatBytes(record.size) + " in " + partial.string() +
+                                             "; get --resume continues";
+                    if (s.stopped()) {
+                        s.Note(name, "interrupted; " + kept);
+                    } else {
+                        s.Fail(name, e, kept);
+                    }
+                    return;
+                } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): not kept
+                }
+            }
+            fs::remove(record_path, ignored);
+            fs::remove(partial, ignored);
+            s.Fail(name, e);
+            return;
+        }
     }
 }
 
@@ -377,9 +524,10 @@ int GetToStdout(Session& s, const RemotePath& remote) {
         s.transfer().Download(s.client(), remote.container, remote.path, sink);
     } catch (const std::exception& e) {
         s.Fail(remote.path, e);
+        if (s.stopped()) s.Note(remote.path, "interrupted");
     }
     s.bar().Stop();
-    return s.failures() == 0 ? 0 : 1;
+    return s.ExitStatus();
 }
 
 int Get(Session& s) {
@@ -392,7 +540,10 @@ int Get(Session& s) {
         if (remote.path.empty() || remote.path.back() == '/') {
             throw Usage("get needs a blob name (use --recursive for a prefix)");
         }
-        if (local_text == "-") return GetToStdout(s, remote);
+        if (local_text == "-") {
+            if (s.args().resume) throw Usage("--resume needs a local file, not stdout");
+            return GetToStdout(s, remote);
+        }
         fs::path target = local;
         if (fs::is_directory(local, ec) || local_text.back() == '/') {
             target = local / BaseName(remote.path);
@@ -400,7 +551,7 @@ int Get(Session& s) {
         if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
         GetOne(s, remote.container, remote.path, target);
         s.Summary("downloaded", "file");
-        return s.failures() == 0 ? 0 : 1;
+        return s.ExitStatus();
     }
 
     std::string prefix = remote.path;
@@ -418,8 +569,10 @@ int Get(Session& s) {
         azure::ListBlobsOptions options;
         options.prefix = prefix;
         do {
-            const azure::BlobListPage page = s.client().ListBlobs(remote.container, options);
+            const azure::BlobListPage page =
+                s.client().ListBlobs(remote.container, options, s.call());
             for (const auto& b : page.blobs) {
+                if (s.stopped()) break;
                 const std::string relative = SafeRelativePath(b.name.substr(prefix.size()));
                 if (relative.empty()) {
                     s.Fail(b.name, Error(ErrorCode::kInvalidArgument,
@@ -427,8 +580,14 @@ int Get(Session& s) {
                     continue;
                 }
                 const auto size = static_cast<std::uint64_t>(b.size);
-                s.bar().AddTotal(size);
                 Item item{b.name, local / relative, size};
+                std::uint64_t left = size;
+                if (s.args().resume) {  // about: the blob may have changed since
+                    const auto record =
+                        ReadPartialRecord(RecordPathFor(PartialPathFor(item.target)));
+                    if (record && record->prefix <= size) left -= record->prefix;
+                }
+                s.bar().AddTotal(left);
                 fs::create_directories(item.target.parent_path(), ec);
                 if (size > s.options().single_shot_threshold) {
                     large.push_back(std::move(item));
@@ -439,12 +598,12 @@ int Get(Session& s) {
                 });
             }
             options.marker = page.next_marker;
-        } while (!options.marker.empty());
+        } while (!options.marker.empty() && !s.stopped());
         group.Wait();
     }
     for (const Item& item : large) GetOne(s, remote.container, item.name, item.target);
     s.Summary("downloaded", "file");
-    return s.failures() == 0 ? 0 : 1;
+    return s.ExitStatus();
 }
 
 // --- rm -----------------------------------------------------------------------------------------
@@ -454,7 +613,7 @@ int Remove(Session& s) {
     const RemotePath remote = RemoteWithContainer(s.args().operands[0]);
     auto remove = [&s, &remote](const std::string& name) {
         try {
-            s.client().DeleteBlob(remote.container, name);
+            s.client().DeleteBlob(remote.container, name, s.call());
             s.bar().AddItem();
             boost::json::object o;
             o["name"] = name;
@@ -467,7 +626,7 @@ int Remove(Session& s) {
         if (remote.path.empty()) throw Usage("rm needs a blob name (use --recursive for a prefix)");
         remove(remote.path);
         s.Summary("removed", "blob");
-        return s.failures() == 0 ? 0 : 1;
+        return s.ExitStatus();
     }
     azure::ListBlobsOptions options;
     options.prefix = remote.path;
@@ -475,19 +634,20 @@ int Remove(Session& s) {
     // disturb the markers.
     std::vector<std::string> names;
     do {
-        const azure::BlobListPage page = s.client().ListBlobs(remote.container, options);
+        const azure::BlobListPage page = s.client().ListBlobs(remote.container, options, s.call());
         for (const auto& b : page.blobs) names.push_back(b.name);
         options.marker = page.next_marker;
     } while (!options.marker.empty());
     {
         azure::TaskGroup group(s.pool(), s.pool().size() * 2);
         for (const std::string& name : names) {
+            if (s.stopped()) break;
             group.Submit([&remove, &name] { remove(name); });
         }
         group.Wait();
     }
     s.Summary("removed", "blob");
-    return s.failures() == 0 ? 0 : 1;
+    return s.ExitStatus();
 }
 
 // --- cp -----------------------------------------------------------------------------------------
@@ -519,7 +679,7 @@ int Copy(Session& s) {
         s.Fail(from.path, e);
     }
     s.Summary("copied", "blob");
-    return s.failures() == 0 ? 0 : 1;
+    return s.ExitStatus();
 }
 
 }  // namespace
@@ -584,7 +744,8 @@ std::string SafeRelativePath(std::string_view blob_name) {
     return std::string(blob_name);
 }
 
-int RunBlob(const BlobArgs& args, const Environment& environment) {
+int RunBlob(const BlobArgs& args, const Environment& environment,
+            const InterruptHandler* interrupt) {
     std::string connection_string = args.connection_string;
     if (connection_string.empty()) {
         connection_string = environment.Get(kEnvironmentVariable).value_or("");
@@ -595,8 +756,14 @@ int RunBlob(const BlobArgs& args, const Environment& environment) {
                   << "\n";
         return 2;
     }
+    // A call stopped by a signal ends the verb with the signal's status, not as a failure.
+    const auto interrupted = [&] {
+        if (interrupt == nullptr || interrupt->signal() == 0) return false;
+        std::cerr << "cerulean blob " << args.verb << ": interrupted\n";
+        return true;
+    };
     try {
-        Session session(args, connection_string);
+        Session session(args, connection_string, interrupt);
         const std::string& verb = args.verb;
         if (verb == "ls") return List(session);
         if (verb == "mb") return MakeContainer(session);
@@ -607,13 +774,16 @@ int RunBlob(const BlobArgs& args, const Environment& environment) {
         if (verb == "cp") return Copy(session);
         throw Usage("unknown verb '" + verb + "'");
     } catch (const azure::StorageError& e) {
+        if (interrupted()) return interrupt->exit_status();
         std::cerr << "cerulean blob " << args.verb << ": " << e.what() << "\n";
         return 1;
     } catch (const Error& e) {
+        if (interrupted()) return interrupt->exit_status();
         std::cerr << "cerulean blob " << args.verb << ": " << e.what() << "\n";
         return e.code() == ErrorCode::kInvalidArgument || e.code() == ErrorCode::kConfiguration ? 2
                                                                                                 : 1;
     } catch (const std::exception& e) {
+        if (interrupted()) return interrupt->exit_status();
         std::cerr << "cerulean blob " << args.verb << ": " << e.what() << "\n";
         return 1;
     }
@@ -657,6 +827,11 @@ BlobCommand::BlobCommand(CLI::App& blob) : app_(blob) {
         if (name == "ls" || name == "put" || name == "get" || name == "rm") {
             sub->add_flag("-r,--recursive", args_.recursive, "Recurse into folders / prefixes");
         }
+        if (name == "get") {
+            sub->add_flag("--resume", args_.resume,
+                          "Continue a download that failed or was interrupted from the partial "
+                          "file it kept, when the blob has not changed since (else start afresh)");
+        }
         if (name == "rb") sub->add_flag("--force", args_.force, "Remove even when not empty");
         if (name == "cp") {
             sub->add_option("--dest-connection-string", args_.dest_connection_string,
@@ -669,8 +844,8 @@ bool BlobCommand::parsed() const {
     return app_.parsed();
 }
 
-int BlobCommand::Run(const Environment& environment) const {
-    return RunBlob(args_, environment);
+int BlobCommand::Run(const Environment& environment, const InterruptHandler* interrupt) const {
+    return RunBlob(args_, environment, interrupt);
 }
 
 }  // namespace cerulean::cli

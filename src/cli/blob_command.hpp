@@ -12,6 +12,8 @@ class App;
 
 namespace cerulean::cli {
 
+class InterruptHandler;
+
 /// What `cerulean blob VERB …` was given (options follow the verb).
 struct BlobArgs {
     std::string verb;                    ///< ls, mb, rb, put, get, rm or cp
@@ -27,6 +29,8 @@ struct BlobArgs {
     /// `--checksum`: which MD5s to use, "block", "whole", "both" or "none"; empty: auto (see
     /// ParseChecksum).
     std::string checksum;
+    /// `--resume` (get): continue a kept partial download when its blob has not changed.
+    bool resume = false;
 };
 
 /// Which MD5s a transfer uses.
@@ -56,9 +60,11 @@ class BlobCommand {
     [[nodiscard]] const BlobArgs& args() const noexcept { return args_; }
 
     /// Runs the parsed verb with the account of `--connection-string` or
-    /// AZURE_STORAGE_CONNECTION_STRING from `environment`. Returns the exit status: 0 success,
-    /// 1 a failed operation (one line on stderr each), 2 bad usage.
-    [[nodiscard]] int Run(const Environment& environment) const;
+    /// AZURE_STORAGE_CONNECTION_STRING from `environment`, stopping when `interrupt` (if any)
+    /// says so. Returns the exit status: 0 success, 1 a failed operation (one line on stderr
+    /// each), 2 bad usage, 128 + signal when interrupted.
+    [[nodiscard]] int Run(const Environment& environment,
+                          const InterruptHandler* interrupt = nullptr) const;
 
  private:
     CLI::App& app_;
@@ -66,7 +72,8 @@ class BlobCommand {
 };
 
 /// Runs `args` (see BlobCommand::Run); separate from CLI11 so that it can be called directly.
-int RunBlob(const BlobArgs& args, const Environment& environment);
+int RunBlob(const BlobArgs& args, const Environment& environment,
+            const InterruptHandler* interrupt = nullptr);
 
 /// A content type guessed from a file name's extension ("application/octet-stream" when
 /// unknown), as Azure's tools do when uploading.

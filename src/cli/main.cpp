@@ -7,6 +7,7 @@
 #include "cli/blob_command.hpp"
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
+#include "cli/interrupt.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 
@@ -75,7 +76,9 @@ int main(int argc, char** argv) {
             return cerulean::cli::RunKeysRotate(LoadFromEnvironment(), batch_size);
         }
         if (blob_command.parsed()) {
-            return blob_command.Run(cerulean::cli::Environment::FromProcess());
+            // Ctrl-C and SIGTERM stop transfers tidily (partial downloads stay resumable).
+            const cerulean::cli::InterruptHandler interrupt;
+            return blob_command.Run(cerulean::cli::Environment::FromProcess(), &interrupt);
         }
     } catch (const cerulean::core::Error& e) {
         std::cerr << "cerulean: " << e.what();

@@ -10,6 +10,8 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "support/net.hpp"
+
 namespace cerulean::azure::testing {
 namespace {
 
@@ -18,25 +20,6 @@ bool IEquals(std::string_view a, std::string_view b) {
                return std::tolower(static_cast<unsigned char>(x)) ==
                       std::tolower(static_cast<unsigned char>(y));
            });
-}
-
-int ListenOnLoopback(int backlog, int* port) {
-    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw std::runtime_error("socket failed");
-    const int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
-        listen(fd, backlog) != 0) {
-        close(fd);
-        throw std::runtime_error("bind/listen failed");
-    }
-    socklen_t length = sizeof address;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    *port = ntohs(address.sin_port);
-    return fd;
 }
 
 const char* Reason(int status) {
@@ -70,7 +53,7 @@ std::string LoopbackRequest::Header(std::string_view name) const {
 }
 
 LoopbackHttpServer::LoopbackHttpServer(Handler handler) : handler_(std::move(handler)) {
-    listen_fd_ = ListenOnLoopback(64, &port_);
+    listen_fd_ = ::cerulean::testing::ListenOnLoopback(64, &port_);
     acceptor_ = std::thread([this] { AcceptLoop(); });
 }
 
@@ -182,7 +165,7 @@ void LoopbackHttpServer::Serve(int fd) {
 }
 
 SilentListener::SilentListener() {
-    fd_ = ListenOnLoopback(16, &port_);
+    fd_ = ::cerulean::testing::ListenOnLoopback(16, &port_);
 }
 
 SilentListener::~SilentListener() {

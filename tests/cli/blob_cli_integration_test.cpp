@@ -20,10 +20,12 @@
 #include <vector>
 
 #include "azure/blob_client.hpp"
+#include "cli/blob_cli_runner.hpp"
 #include "cli/fault_proxy.hpp"
 #include "crypto/digest.hpp"
 #include "crypto/encoding.hpp"
 #include "support/azurite_server.hpp"
+#include "support/files.hpp"
 #include "support/shared_servers.hpp"
 #include "support/temp_dir.hpp"
 
@@ -37,34 +39,7 @@ using namespace std::chrono_literals;
 
 constexpr std::uint64_t kMiB = std::uint64_t{1} << 20U;
 
-struct Outcome {
-    int status = -1;
-    std::string out;
-    std::string err;
-};
-
-std::string ReadFile(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-void WriteFile(const fs::path& path, std::string_view bytes) {
-    fs::create_directories(path.parent_path());
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-std::string Pattern(std::size_t size, unsigned seed) {
-    std::string s(size, '\0');
-    std::uint32_t x = seed * 2654435761U + 1;
-    for (std::size_t i = 0; i < size; ++i) {
-        x = x * 1664525U + 1013904223U;
-        s[i] = static_cast<char>(x >> 24U);
-    }
-    return s;
-}
+using Outcome = BlobCliOutcome;
 
 // One JSON Lines object per line: the value of `"name":"…"` of each (names here hold no quote).
 std::vector<std::string> Names(const std::string& json_lines) {
@@ -90,47 +65,9 @@ class BlobCli : public ::testing::Test {
     // Runs `cerulean blob ARGS…` with the account in the environment; stdout and stderr apart.
     Outcome Run(const std::vector<std::string>& args, std::optional<std::string> env_cs = {},
                 std::chrono::seconds timeout = 120s) {
-        const std::string cs = env_cs.value_or(connection_string_);
-        const fs::path out = dir_.path() / "stdout";
-        const fs::path err = dir_.path() / "stderr";
-        std::vector<std::string> argv{CERULEAN_BINARY, "blob"};
-        argv.insert(argv.end(), args.begin(), args.end());
-        const pid_t pid = ::fork();
-        if (pid == 0) {
-            const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            ::dup2(o, STDOUT_FILENO);
-            ::dup2(e, STDERR_FILENO);
-            const int null = ::open("/dev/null", O_RDONLY);
-            ::dup2(null, STDIN_FILENO);
-            if (cs.empty()) {
-                ::unsetenv("AZURE_STORAGE_CONNECTION_STRING");
-            } else {
-                ::setenv("AZURE_STORAGE_CONNECTION_STRING", cs.c_str(), 1);
-            }
-            ::chdir(dir_.path().c_str());
-            std::vector<char*> raw;
-            for (auto& a : argv) raw.push_back(a.data());
-            raw.push_back(nullptr);
-            ::execv(raw[0], raw.data());
-            ::_exit(127);
-        }
-        Outcome outcome;
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        int status = 0;
-        while (::waitpid(pid, &status, WNOHANG) == 0) {
-            if (std::chrono::steady_clock::now() > deadline) {
-                ::kill(pid, SIGKILL);
-                ::waitpid(pid, &status, 0);
-                ADD_FAILURE() << "cerulean blob timed out";
-                break;
-            }
-            std::this_thread::sleep_for(5ms);
-        }
-        outcome.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        outcome.out = ReadFile(out);
-        outcome.err = ReadFile(err);
-        return outcome;
+        const pid_t pid =
+            StartBlobCli(CERULEAN_BINARY, dir_.path(), args, env_cs.value_or(connection_string_));
+        return FinishBlobCli(pid, dir_.path(), timeout);
     }
 
     std::string Remote(std::string_view name) const {
@@ -146,7 +83,7 @@ TEST_F(BlobCli, SizesAroundABlockRoundTripWithTheirMd5) {
     for (const std::uint64_t size :
          {std::uint64_t{0}, std::uint64_t{1}, kMiB - 1, kMiB, kMiB + 1, 2 * kMiB + 7}) {
         SCOPED_TRACE(size);
-        const std::string data = Pattern(size, static_cast<unsigned>(size));
+        const std::string data = PatternBytes(size, static_cast<unsigned>(size));
         const std::string name = "size-" + std::to_string(size);
         WriteFile(dir_.path() / name, data);
         // By default a blob that goes up in one request gets its MD5 (the request's); a staged
@@ -209,7 +146,7 @@ TEST_F(BlobCli, TrickyNamesSurvivePutGetCpAndRm) {
     int i = 0;
     for (const std::string& name : names) {
         SCOPED_TRACE(name);
-        const std::string data = Pattern(100 + i, i);
+        const std::string data = PatternBytes(100 + i, i);
         const std::string local = "local" + std::to_string(i++);
         WriteFile(dir_.path() / local, data);
         ASSERT_EQ(Run({"put", local, Remote(name)}).status, 0);
@@ -235,8 +172,8 @@ TEST_F(BlobCli, PutAndGetRecursiveRoundTrip) {
     const fs::path tree = dir_.path() / "tree";
     std::map<std::string, std::string> files{{"empty", ""},
                                              {"one.txt", "1"},
-                                             {"sub/dir/two.bin", Pattern(3 * kMiB + 3, 2)},
-                                             {"sub/three space.txt", Pattern(1000, 3)}};
+                                             {"sub/dir/two.bin", PatternBytes(3 * kMiB + 3, 2)},
+                                             {"sub/three space.txt", PatternBytes(1000, 3)}};
     for (const auto& [path, data] : files) WriteFile(tree / path, data);
     const Outcome put =
         Run({"put", "tree", Remote("up"), "--recursive", "--block-size", "1MiB", "--json"});
@@ -270,7 +207,7 @@ TEST_F(BlobCli, RbRefusesANonEmptyContainerUnlessForced) {
 }
 
 TEST_F(BlobCli, CopiesWithinAnAccountAndAcrossTwoKeepingTypeAndMetadata) {
-    const std::string data = Pattern(2 * kMiB + 5, 9);
+    const std::string data = PatternBytes(2 * kMiB + 5, 9);
     WriteFile(dir_.path() / "page.html", data);
     ASSERT_EQ(Run({"put", "page.html", Remote("src/page.html"), "--block-size", "1MiB",
                    "--checksum", "both"})
@@ -348,11 +285,11 @@ TEST_F(BlobCli, TransfersCompleteThroughResetsAnd503s) {
         std::string(AzuriteServer::kAccountKey) +
         ";BlobEndpoint=http://127.0.0.1:" + std::to_string(proxy.port()) + "/devstoreaccount1";
 
-    const std::string big = Pattern(12 * kMiB + 11, 77);
+    const std::string big = PatternBytes(12 * kMiB + 11, 77);
     WriteFile(dir_.path() / "big.bin", big);
     std::map<std::string, std::string> small;
     for (int i = 0; i < 40; ++i) {
-        small["s/" + std::to_string(i)] = Pattern(1000 + i * 97, i);
+        small["s/" + std::to_string(i)] = PatternBytes(1000 + i * 97, i);
         WriteFile(dir_.path() / "small" / std::to_string(i), small["s/" + std::to_string(i)]);
     }
     const std::vector<std::string> block{"--block-size", "1MiB", "--concurrency", "4"};

@@ -11,43 +11,12 @@
 #include <string>
 #include <string_view>
 
+#include "support/net.hpp"
+
 namespace cerulean::testing {
-namespace {
-
-bool SendAll(int fd, const char* data, std::size_t size) {
-    while (size > 0) {
-        const ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
-        if (n <= 0) return false;
-        data += n;
-        size -= static_cast<std::size_t>(n);
-    }
-    return true;
-}
-
-void Reset(int fd) {
-    const linger hard{1, 0};  // close sends RST instead of FIN
-    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
-    ::close(fd);
-}
-
-}  // namespace
-
 FaultProxy::FaultProxy(int target_port, FaultProxyOptions options)
     : target_port_(target_port), options_(options), random_(options.seed) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    const int yes = 1;
-    ::setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::listen(listener_, 128) != 0) {
-        ::close(listener_);
-        throw std::runtime_error("fault proxy: cannot listen");
-    }
-    socklen_t length = sizeof addr;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &length);
-    port_ = ntohs(addr.sin_port);
+    listener_ = ListenOnLoopback(128, &port_);
     acceptor_ = std::thread([this] { Accept(); });
 }
 
@@ -92,7 +61,7 @@ void FaultProxy::Serve(int client) {
         }
         constexpr std::string_view kBusy =
             "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-        SendAll(client, kBusy.data(), kBusy.size());
+        SendAll(client, kBusy);
         ++errors_;
         ::shutdown(client, SHUT_RDWR);
         ::close(client);
@@ -100,45 +69,18 @@ void FaultProxy::Serve(int client) {
     }
     const bool reset = roll < options_.error_probability + options_.reset_probability;
 
-    const int upstream = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(target_port_));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(upstream, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        ::close(upstream);
-        ::close(client);
-        return;
-    }
     std::uint64_t moved = 0;
-    std::array<char, 65536> buffer{};
-    bool open = true;
-    while (open && !stopping_) {
-        std::array<pollfd, 2> fds{{{client, POLLIN, 0}, {upstream, POLLIN, 0}}};
-        if (::poll(fds.data(), fds.size(), 100) <= 0) continue;
-        for (int i = 0; i < 2 && open; ++i) {
-            if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
-            const int from = fds[i].fd;
-            const int to = from == client ? upstream : client;
-            const ssize_t n = ::recv(from, buffer.data(), buffer.size(), 0);
-            if (n <= 0) {
-                open = false;
-                break;
-            }
-            std::size_t count = static_cast<std::size_t>(n);
-            if (reset && moved + count > cutoff) {
-                SendAll(to, buffer.data(), static_cast<std::size_t>(cutoff - moved));
+    RelayConnection(
+        client, target_port_, [this] { return stopping_.load(); },
+        [&](bool /*from_upstream*/, std::string_view bytes, int to) {
+            if (reset && moved + bytes.size() > cutoff) {
+                SendAll(to, bytes.substr(0, static_cast<std::size_t>(cutoff - moved)));
                 ++resets_;
-                Reset(client);
-                Reset(upstream);
-                return;
+                return RelayVerdict::kReset;
             }
-            moved += count;
-            if (!SendAll(to, buffer.data(), count)) open = false;
-        }
-    }
-    ::close(client);
-    ::close(upstream);
+            moved += bytes.size();
+            return SendAll(to, bytes) ? RelayVerdict::kContinue : RelayVerdict::kClose;
+        });
 }
 
 }  // namespace cerulean::testing

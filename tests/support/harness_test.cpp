@@ -19,6 +19,7 @@
 
 #include "support/azurite_server.hpp"
 #include "support/child_process.hpp"
+#include "support/files.hpp"
 #include "support/net.hpp"
 #include "support/postgres_server.hpp"
 #include "support/shared_servers.hpp"
@@ -82,11 +83,6 @@ bool EventuallyEnded(pid_t pid) {
         std::this_thread::sleep_for(milliseconds(25));
     }
     return false;
-}
-
-std::string ReadFile(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 TEST(TempDir, IsCreatedUnderTmpAndRemovedWithItsContents) {

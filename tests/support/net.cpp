@@ -2,9 +2,11 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -35,6 +37,72 @@ bool TryConnect(int port) {
 }
 
 }  // namespace
+
+int ListenOnLoopback(int backlog, int* port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw std::runtime_error("socket failed");
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
+        ::listen(fd, backlog) != 0) {
+        ::close(fd);
+        throw std::runtime_error("bind/listen on 127.0.0.1 failed");
+    }
+    socklen_t length = sizeof address;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    *port = ntohs(address.sin_port);
+    return fd;
+}
+
+bool SendAll(int fd, std::string_view bytes) {
+    while (!bytes.empty()) {
+        const ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+        if (n <= 0) return false;
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+void RelayConnection(int client, int target_port, const std::function<bool()>& stopping,
+                     const std::function<RelayVerdict(bool from_upstream, std::string_view bytes,
+                                                      int to)>& forward) {
+    const int upstream = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const sockaddr_in address = LoopbackAddress(target_port);
+    if (upstream < 0 ||
+        ::connect(upstream, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+        if (upstream >= 0) ::close(upstream);
+        ::close(client);
+        return;
+    }
+    std::array<char, 65536> buffer{};
+    RelayVerdict verdict = RelayVerdict::kContinue;
+    while (verdict == RelayVerdict::kContinue && !stopping()) {
+        std::array<pollfd, 2> fds{{{client, POLLIN, 0}, {upstream, POLLIN, 0}}};
+        if (::poll(fds.data(), fds.size(), 100) <= 0) continue;
+        for (std::size_t i = 0; i < fds.size() && verdict == RelayVerdict::kContinue; ++i) {
+            if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+            const int from = fds[i].fd;
+            const ssize_t n = ::recv(from, buffer.data(), buffer.size(), 0);
+            if (n <= 0) {
+                verdict = RelayVerdict::kClose;
+                break;
+            }
+            verdict = forward(from == upstream,
+                              std::string_view(buffer.data(), static_cast<std::size_t>(n)),
+                              from == client ? upstream : client);
+        }
+    }
+    if (verdict == RelayVerdict::kReset) {
+        const linger hard{1, 0};  // close sends RST instead of FIN
+        ::setsockopt(client, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+        ::setsockopt(upstream, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+    }
+    ::close(client);
+    ::close(upstream);
+}
 
 int FreeLoopbackPort() {
     const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
