@@ -1,6 +1,8 @@
 #include "azure/curl_transport.hpp"
 
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -35,6 +37,7 @@ std::string_view TrimLine(std::string_view text) {
 // What one transfer's callbacks share.
 struct Transfer {
     const std::function<bool(const sockaddr*)>* address_filter = nullptr;
+    std::size_t send_low_watermark = 0;
     bool address_refused = false;
     const HttpRequest* request = nullptr;
     const TryControl* control = nullptr;
@@ -224,7 +227,13 @@ curl_socket_t OnOpenSocket(void* user, curlsocktype /*purpose*/, curl_sockaddr* 
         t.address_refused = true;
         return CURL_SOCKET_BAD;
     }
-    return ::socket(address->family, address->socktype, address->protocol);
+    const int fd = ::socket(address->family, address->socktype, address->protocol);
+    if (fd >= 0 && t.send_low_watermark > 0 && address->socktype == SOCK_STREAM) {
+        // Best effort: a kernel without TCP_NOTSENT_LOWAT queues as it always did.
+        const int lowat = static_cast<int>(t.send_low_watermark);
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof lowat);
+    }
+    return fd;
 }
 
 }  // namespace
@@ -309,6 +318,7 @@ HttpResponse CurlTransport::Send(const HttpRequest& request, const TryControl& c
 
     Transfer t;
     t.address_filter = &options.address_filter;
+    t.send_low_watermark = options.send_low_watermark;
     t.request = &request;
     t.control = &control;
     t.handle = handle;

@@ -26,6 +26,13 @@ struct TransportOptions {
     std::size_t receive_buffer_size = 256 * 1024;
     /// libcurl's upload buffer per handle.
     std::size_t upload_buffer_size = 256 * 1024;
+    /// TCP_NOTSENT_LOWAT of every connection: at most about this many bytes wait unsent in the
+    /// kernel behind what is in flight (0: the kernel's default, unbounded). It bounds neither
+    /// the congestion window nor throughput; it keeps an upload's queued bytes small, so that
+    /// the sender's kernel work is done when it sends rather than in the receiver's reads,
+    /// which on a loopback peer (Azurite) cost it 0.2-0.3 s of CPU per GiB uploaded in
+    /// parallel blocks (docs/BENCHMARKS.md).
+    std::size_t send_low_watermark = 128 * 1024;
     /// The User-Agent header.
     std::string user_agent = "cerulean/0.1";
     /// When set, every new connection's resolved address must pass it, or the request fails

@@ -1,11 +1,16 @@
 // The Azure client against real Azurite: every operation with every credential Azurite supports.
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <set>
@@ -755,6 +760,29 @@ TEST(AzureNetwork, RetriesA503AfterTheDelayItAsksFor) {
     EXPECT_NE(seen[0].Header("x-ms-date"), seen[1].Header("x-ms-date"));
     EXPECT_EQ(seen[1].Header("x-ms-version"), kServiceVersion);
     EXPECT_EQ(seen[1].target, "/devstoreaccount1/?restype=account&comp=properties");
+}
+
+TEST(AzureNetwork, ConnectionsKeepFewBytesUnsent) {
+    LoopbackHttpServer server([](const LoopbackRequest&) { return AccountInfoAnswer(); });
+    const BlobClient client(server.url() + "/devstoreaccount1", DevCredential(), TestOptions());
+    client.GetAccountInfo();
+    // The connection stays open in the pool for the next request: find it among this
+    // process's sockets, by its peer.
+    std::vector<int> watermarks;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+        const int fd = std::stoi(entry.path().filename().string());
+        sockaddr_in peer{};
+        socklen_t length = sizeof peer;
+        if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) != 0 ||
+            peer.sin_family != AF_INET || ntohs(peer.sin_port) != server.port()) {
+            continue;
+        }
+        int value = -1;
+        socklen_t size = sizeof value;
+        ASSERT_EQ(getsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &value, &size), 0);
+        watermarks.push_back(value);
+    }
+    EXPECT_EQ(watermarks, std::vector<int>{128 * 1024});
 }
 
 TEST(AzureNetwork, GivesUpOnA503WhoseRetryAfterPassesTheDeadline) {
