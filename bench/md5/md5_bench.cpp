@@ -1,7 +1,9 @@
 // How fast one MD5 stream goes: OpenSSL's against each of our single-stream implementations this
 // CPU can run, a lone stream in Md5UpdateLanes, and Md5Hasher (whichever it picks). In
 // interleaved rounds: each round times every contender once, in an order that alternates, so
-// that drift in the clock or in the load of a shared machine falls on all of them.
+// that drift in the clock or in the load of a shared machine falls on all of them. Then, in the
+// same way, a few streams at once on the AVX-512 lanes (an upload's block MD5 beside its blob
+// MD5 is two): the narrow kernel against the 8-lane one, and eight streams for reference.
 //
 //   md5_bench [rounds] [MiB hashed per timing]
 
@@ -23,6 +25,8 @@
 namespace {
 
 using cerulean::crypto::Md5Hasher;
+using cerulean::crypto::Md5Lanes;
+using cerulean::crypto::Md5LanesAvailable;
 using cerulean::crypto::Md5Single;
 using cerulean::crypto::Md5SingleAvailable;
 using cerulean::crypto::Md5State;
@@ -64,6 +68,38 @@ std::vector<Contender> Contenders() {
                        return hasher.Finish();
                    }});
     return all;
+}
+
+// `streams` streams at once on the AVX-512 lanes, each given `size` bytes, plus `padding` more
+// of the same length, so that the lane code has more than the narrow kernel takes and runs the
+// 8-lane kernel: what `streams` alone cost before the narrow kernel (idle lanes cost as much as
+// busy ones there).
+struct LanesContender {
+    const char* name;
+    std::size_t streams;
+    std::size_t padding;
+};
+
+const LanesContender kLanesContenders[] = {
+    {"2 8-lane", 2, 3}, {"2 narrow", 2, 0}, {"3 8-lane", 3, 2}, {"3 narrow", 3, 0},
+    {"4 8-lane", 4, 1}, {"4 narrow", 4, 0}, {"8 8-lane", 8, 0},
+};
+
+// The digests of the contender's streams, each stream a slice of `data` (padding reuses them).
+std::vector<std::string> HashLanes(const LanesContender& c, std::string_view data,
+                                   std::size_t size) {
+    const std::size_t total = c.streams + c.padding;
+    std::vector<Md5State> states(total);
+    std::vector<Md5State*> pointers;
+    std::vector<std::string_view> inputs;
+    for (std::size_t i = 0; i < total; ++i) {
+        pointers.push_back(&states[i]);
+        inputs.push_back(data.substr((i % c.streams) * size, size));
+    }
+    cerulean::crypto::Md5UpdateLanesWith(Md5Lanes::kAvx512, pointers, inputs);
+    std::vector<std::string> digests;
+    for (std::size_t i = 0; i < c.streams; ++i) digests.push_back(states[i].Finish());
+    return digests;
 }
 
 // Where each digest goes, so that the hashing is observable and cannot be left out.
@@ -129,5 +165,46 @@ int main(int argc, char** argv) {
         }
         std::printf("  (median of the rounds' ratios)\n\n");
     }
+    if (!Md5LanesAvailable(Md5Lanes::kAvx512)) return 0;
+    const std::size_t size = std::size_t{1} << 20U;
+    std::string data(8 * size, '\0');
+    for (char& c : data) c = static_cast<char>(random());
+    for (const LanesContender& c : kLanesContenders) {
+        const std::vector<std::string> digests = HashLanes(c, data, size);
+        for (std::size_t i = 0; i < c.streams; ++i) {
+            if (digests[i] != OpenSslMd5(std::string_view(data).substr(i * size, size))) {
+                std::fprintf(stderr, "%s gives a wrong MD5\n", c.name);
+                return 1;
+            }
+        }
+    }
+    std::printf("streams at once on the AVX-512 lanes, 1 MiB each: MB/s per stream\n%-10s",
+                "round");
+    for (const LanesContender& c : kLanesContenders) std::printf("%10s", c.name);
+    std::printf("\n");
+    const std::size_t count = std::size(kLanesContenders);
+    std::vector<std::vector<double>> rates(count);
+    const std::size_t repeats = std::max<std::size_t>(1, per_timing / size / 4);
+    for (int round = 0; round < rounds; ++round) {
+        for (std::size_t k = 0; k < count; ++k) {
+            const std::size_t i = round % 2 == 0 ? k : count - 1 - k;
+            const auto start = std::chrono::steady_clock::now();
+            for (std::size_t r = 0; r < repeats; ++r) {
+                g_sink =
+                    static_cast<unsigned char>(HashLanes(kLanesContenders[i], data, size)[0][0]);
+            }
+            const double seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            rates[i].push_back(static_cast<double>(size * repeats) / seconds / 1e6);
+        }
+        std::printf("%-10d", round + 1);
+        for (const auto& r : rates) std::printf("%10.0f", r.back());
+        std::printf("\n");
+    }
+    std::printf("%-10s", "median");
+    for (const auto& r : rates) std::printf("%10.0f", Median(r));
+    std::printf("\n%-10s", "best");
+    for (const auto& r : rates) std::printf("%10.0f", *std::max_element(r.begin(), r.end()));
+    std::printf("\n");
     return 0;
 }

@@ -49,7 +49,8 @@ enum class Md5Lanes {
     kAuto,    ///< the best this CPU has
     kScalar,  ///< one stream after another
     kAvx2,    ///< 8 streams in the lanes of AVX2 registers
-    kAvx512,  ///< 8 streams in AVX-512VL registers (rotate and ternary-logic instructions)
+    kAvx512,  ///< 8 streams in AVX-512VL registers (rotate and ternary-logic instructions);
+              ///< 2 to 4 in xmm registers, where each goes about as fast as one alone
 };
 
 /// Whether this CPU (and build) can run `lanes`.

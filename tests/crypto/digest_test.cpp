@@ -208,6 +208,69 @@ TEST(Md5Lanes, EveryImplementationEqualsOpenSslForAnyLengthsAndSplits) {
     }
 }
 
+// Hashes `texts` together on the given lanes, each stream fed in odd pieces (its own sizes,
+// so that in one call some streams have whole blocks and others only pending bytes) or whole;
+// expects OpenSSL's digest for every one.
+void ExpectLanesEqualOpenSsl(Md5Lanes lanes, const std::vector<std::string_view>& texts,
+                             bool in_pieces) {
+    static constexpr std::size_t kSizes[] = {1, 63, 7, 64, 13, 65, 0, 127, 3, 129, 200};
+    const std::size_t count = texts.size();
+    std::vector<Md5State> states(count);
+    std::vector<Md5State*> pointers;
+    for (auto& s : states) pointers.push_back(&s);
+    std::vector<std::size_t> done(count, 0);
+    auto more = [&] {
+        for (std::size_t i = 0; i < count; ++i) {
+            if (done[i] < texts[i].size()) return true;
+        }
+        return false;
+    };
+    for (std::size_t call = 0; more(); ++call) {
+        std::vector<std::string_view> pieces;
+        for (std::size_t i = 0; i < count; ++i) {
+            const std::size_t left = texts[i].size() - done[i];
+            const std::size_t take =
+                in_pieces ? std::min(left, kSizes[(call + 4 * i) % std::size(kSizes)]) : left;
+            pieces.push_back(texts[i].substr(done[i], take));
+            done[i] += take;
+        }
+        Md5UpdateLanesWith(lanes, pointers, pieces);
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+        ASSERT_EQ(HexEncode(states[i].Finish()), HexEncode(OpenSslMd5(texts[i])))
+            << "stream " << i << " of " << count << ", " << texts[i].size() << " bytes"
+            << (in_pieces ? " in pieces" : "");
+    }
+}
+
+// Two to four streams on the AVX-512 lanes run in the narrow kernel (xmm lanes) while two or
+// more of them have blocks left: at unequal lengths, so that streams drop out and the rest
+// regroup, down to one alone.
+TEST(Md5Lanes, Avx512TwoToFourStreamsEqualOpenSslForUnequalLengths) {
+    if (!Md5LanesAvailable(Md5Lanes::kAvx512)) GTEST_SKIP() << "no AVX-512VL here";
+    std::mt19937_64 random(11);
+    const std::string text = RandomText(random, 4 * ((1U << 20U) + 13));
+    for (std::size_t count = 2; count <= 4; ++count) {
+        for (std::size_t size = 0; size <= 300; ++size) {
+            std::vector<std::string_view> texts;
+            for (std::size_t i = 0; i < count; ++i) {
+                // Other lengths and other bytes for each stream.
+                texts.push_back(std::string_view(text).substr(1000 * i, (size + 97 * i) % 301));
+            }
+            ExpectLanesEqualOpenSsl(Md5Lanes::kAvx512, texts, true);
+            ExpectLanesEqualOpenSsl(Md5Lanes::kAvx512, texts, false);
+        }
+        // A mebibyte and more, each stream some blocks and bytes shorter than the one before.
+        std::vector<std::string_view> texts;
+        for (std::size_t i = 0; i < count; ++i) {
+            texts.push_back(
+                std::string_view(text).substr(i * ((1U << 20U) + 13), (1U << 20U) + 13 - 1000 * i));
+        }
+        ExpectLanesEqualOpenSsl(Md5Lanes::kAvx512, texts, false);
+        ExpectLanesEqualOpenSsl(Md5Lanes::kAvx512, texts, true);
+    }
+}
+
 TEST(Md5Lanes, RefusesMismatchedSpans) {
     Md5State state;
     Md5State* pointer = &state;
