@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "azure/curl_transport.hpp"
 #include "loopback_http_server.hpp"
 
 namespace cerulean::azure::testing {
@@ -45,6 +46,7 @@ class FromUrlFront {
     LoopbackResponse Serve(const LoopbackRequest& request);
 
     std::string origin_;
+    CurlTransport transport_;  // the front's own client, to the source and to Azurite
     mutable std::mutex mutex_;
     std::vector<FromUrlCall> calls_;
     std::function<void(const FromUrlCall&)> hook_;
