@@ -4,7 +4,7 @@ BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: all setup configure build run test unit integration format format-check lint bench clean
+.PHONY: all setup configure build web run test unit integration format format-check lint bench clean
 
 all: build
 
@@ -16,8 +16,15 @@ $(BUILD_DIR)/CMakeCache.txt:
 
 configure: setup $(BUILD_DIR)/CMakeCache.txt
 
-build: configure
+build: configure web
 	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# The web console: rebuilt into web/dist when any of its sources is newer than the last build.
+WEB_SOURCES = $(shell find web/src web/public -type f 2>/dev/null) web/index.html \
+	web/vite.config.ts web/tsconfig.json web/package-lock.json
+web/dist/index.html: $(WEB_SOURCES)
+	cd web && npm run build --silent
+web: setup web/dist/index.html
 
 # Runs Cerulean on its embedded defaults with Azurite as a demo storage account; Ctrl-C stops both.
 run: build

@@ -14,6 +14,7 @@
 #include "http/request.hpp"
 #include "http/router.hpp"
 #include "service/azure_blob_service.hpp"
+#include "service/blob_link_service.hpp"
 #include "service/connection_service.hpp"
 #include "service/user_service.hpp"
 
@@ -33,6 +34,8 @@ struct ApiContext {
     http::BlockingPool* transfer_pool = nullptr;
     /// The bound on blob streams at once (none when null).
     std::shared_ptr<TransferSlots> transfer_slots;
+    /// Download and preview links to blobs.
+    std::shared_ptr<service::BlobLinkService> links;
 };
 
 /// The signed-in user of a request: its bearer token checked (401 with WWW-Authenticate when

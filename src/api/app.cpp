@@ -26,6 +26,32 @@ constexpr std::string_view kLandingPage = R"(<!doctype html>
 </body></html>
 )";
 
+// The emulator's one account (Azurite's `devstoreaccount1`).
+constexpr std::string_view kEmulatorAccount = "devstoreaccount1";
+
+// The console's policy: its own scripts only (no inline script, no eval), styles from its
+// files and from the component kit's runtime style sheets, API calls and media to this origin,
+// previews framed from this origin only, and never framed by anyone else.
+constexpr std::string_view kContentSecurityPolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; media-src 'self'; font-src 'self' data:; connect-src 'self'; "
+    "frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'";
+
+// Every response carries these; a route that sets its own policy (blob bytes) keeps it.
+void AddSecurityHeaders(http::Response& response) {
+    if (!response.headers.Has("Content-Security-Policy")) {
+        response.headers.Set("Content-Security-Policy", kContentSecurityPolicy);
+    }
+    const auto policy = response.headers.Get("Content-Security-Policy");
+    if (policy && policy->find("frame-ancestors 'none'") != std::string_view::npos) {
+        response.headers.Set("X-Frame-Options", "DENY");
+    }
+    response.headers.Set("X-Content-Type-Options", "nosniff");
+    response.headers.Set("Referrer-Policy", "no-referrer");
+    response.headers.Set("Cross-Origin-Opener-Policy", "same-origin");
+}
+
 }  // namespace
 
 namespace {
@@ -64,9 +90,11 @@ App::App(AppOptions options, std::shared_ptr<store::Database> db, http::Blocking
                options_.json_body_limit,
                options_.blobs,
                transfer_pool_.get(),
-               std::make_shared<TransferSlots>(options_.max_transfers)},
+               std::make_shared<TransferSlots>(options_.max_transfers),
+               std::make_shared<service::BlobLinkService>(db_, options_.links)},
       static_files_(options_.web_root) {
     AddHealthRoutes();
+    AddMetaRoutes();
     AddUserRoutes(router_, context_);
     AddConnectionRoutes(router_, context_);
     AddBlobRoutes(router_, context_);
@@ -97,7 +125,29 @@ void App::AddHealthRoutes() {
     });
 }
 
+void App::AddMetaRoutes() {
+    router_.Add("GET", "/api/v1/meta", [this](http::Request&) -> http::Task<http::Response> {
+        boost::json::value emulator = nullptr;
+        if (!options_.local_emulator_endpoint.empty()) {
+            emulator = boost::json::object{{"endpoint", options_.local_emulator_endpoint},
+                                           {"account_name", kEmulatorAccount}};
+        }
+        auto response =
+            JsonResponse(200, boost::json::object{{"version", options_.version},
+                                                  {"signup_open", options_.users.allow_signup},
+                                                  {"local_emulator", std::move(emulator)}});
+        response.headers.Set("Cache-Control", "no-cache");
+        co_return response;
+    });
+}
+
 http::Task<http::Response> App::Handle(http::Request& request) {
+    http::Response response = co_await Route(request);
+    AddSecurityHeaders(response);
+    co_return response;
+}
+
+http::Task<http::Response> App::Route(http::Request& request) {
     const auto match = router_.Find(request);
     if (match.handler != nullptr) {
         try {

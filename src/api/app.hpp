@@ -29,6 +29,11 @@ struct AppOptions {
     service::AzureBlobServiceOptions blobs;         ///< timeouts and transfer sizes of blob routes
     /// Blob uploads, downloads and copies run at once (a thread each); more get 503 server_busy.
     std::size_t max_transfers = 64;
+    service::BlobLinkOptions links;  ///< lifetimes of download and preview links
+    /// The blob endpoint of a local storage emulator this server runs with (`make run`), which
+    /// the web UI offers as a connection; empty when there is none.
+    std::string local_emulator_endpoint;
+    std::string version = "0.1.0";  ///< reported by GET /api/v1/meta
 };
 
 /// The whole HTTP API: routes, error mapping to problem details, and the web UI's files.
@@ -53,6 +58,8 @@ class App {
 
  private:
     void AddHealthRoutes();
+    void AddMetaRoutes();
+    http::Task<http::Response> Route(http::Request& request);
 
     AppOptions options_;
     std::shared_ptr<store::Database> db_;

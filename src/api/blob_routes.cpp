@@ -41,6 +41,7 @@ using service::AzureBlobService;
 using service::BlobTarget;
 
 constexpr std::string_view kBase = "/api/v1/azure_blob/connections/{id:int}";
+constexpr std::string_view kLinkBase = "/api/v1/blob_links/";
 constexpr std::size_t kChunkSize = 256U * 1024U;
 constexpr std::size_t kQueueChunks = 4;
 constexpr std::uint64_t kSegmentSize = 16U << 20U;
@@ -123,13 +124,24 @@ boost::json::object PropertiesJson(std::string_view name, const azure::BlobPrope
             {"content_md5", StringOrNull(p.content_md5)},
             {"access_tier", StringOrNull(p.access_tier)},
             {"blob_type", StringOrNull(p.blob_type)},
+            {"cache_control", StringOrNull(p.cache_control)},
+            {"content_disposition", StringOrNull(p.content_disposition)},
+            {"content_encoding", StringOrNull(p.content_encoding)},
+            {"content_language", StringOrNull(p.content_language)},
+            {"created_on", TimeOrNull(p.created_on)},
+            {"lease_state", StringOrNull(p.lease_state)},
+            {"lease_status", StringOrNull(p.lease_status)},
             {"metadata", std::move(metadata)}};
 }
 
 // A BlobItem of a blob just uploaded.
 boost::json::object UploadedJson(std::string_view name, const azure::BlobProperties& p) {
     boost::json::object item = PropertiesJson(name, p);
-    item.erase("metadata");
+    for (const auto* extra :
+         {"metadata", "cache_control", "content_disposition", "content_encoding",
+          "content_language", "created_on", "lease_state", "lease_status"}) {
+        item.erase(extra);
+    }
     return item;
 }
 
@@ -222,12 +234,13 @@ struct UploadJob {
     std::string name;
     std::string content_type;
     std::optional<std::uint64_t> size;
+    bool overwrite = true;
     std::shared_ptr<BodyPipe> pipe = std::make_shared<BodyPipe>(kPipeBytes);
 
     [[nodiscard]] azure::BlobProperties Run() const {
         // Closes the pipe however the upload ends, which releases the feeding coroutine.
         PipeSource source(pipe, size);
-        return blobs->Upload(target, container, name, source, content_type);
+        return blobs->Upload(target, container, name, source, content_type, overwrite);
     }
 };
 
@@ -365,6 +378,164 @@ std::optional<std::uint64_t> ParseUint(std::string_view text) {
     const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc{} || ptr != text.data() + text.size()) return std::nullopt;
     return value;
+}
+
+// A boolean query parameter: "true" or "false" (422 otherwise), `fallback` when absent.
+bool BoolQuery(const Request& request, std::string_view name, bool fallback) {
+    const auto value = request.Query(name);
+    if (!value) return fallback;
+    if (*value == "true") return true;
+    if (*value == "false") return false;
+    throw Invalid(std::string(name), "must be true or false");
+}
+
+// 409 "blob_exists" when the blob is there already.
+Task<void> RefuseExisting(ApiContext& context, std::shared_ptr<AzureBlobService> blobs,
+                          BlobTarget target, std::string container, std::string name) {
+    auto exists = [blobs, target, container, name] {
+        try {
+            blobs->Properties(target, container, name);
+            return true;
+        } catch (const core::Error& e) {
+            if (e.reason() == "blob_not_found") return false;
+            throw;
+        }
+    };
+    if (co_await context.storage_pool.Run(exists)) {
+        throw core::Error(core::ErrorCode::kAlreadyExists,
+                          "a blob named \"" + name + "\" exists already (overwrite=false)",
+                          "blob_exists");
+    }
+}
+
+// Who asks for a blob's bytes, which decides how the response may be used.
+enum class ContentUse {
+    kApi,             // GET …/blobs/content with a bearer token: an attachment
+    kAttachmentLink,  // a download link: an attachment, never cached
+    kInlineLink,      // a preview link: shown in place when the type is safe to show
+};
+
+// Types a browser may show in place from a preview link. Scripts cannot run in any of them
+// under the sandboxing policy below (PDF gets its own, see InlinePolicy).
+bool PreviewableInline(std::string_view content_type) {
+    std::string type(content_type.substr(0, content_type.find(';')));
+    for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    while (!type.empty() && type.back() == ' ') type.pop_back();
+    return type.starts_with("image/") || type.starts_with("audio/") || type.starts_with("video/") ||
+           type == "application/pdf" || type == "text/plain";
+}
+
+// The Content-Security-Policy of a blob's bytes. The bytes are the user's, not ours: they
+// never run script in our origin. Previews may be framed by the console itself; Chromium's
+// PDF viewer refuses sandboxed documents, and a PDF runs no script in the page's origin.
+std::string_view ContentPolicy(ContentUse use, std::string_view content_type) {
+    if (use != ContentUse::kInlineLink)
+        return "default-src 'none'; sandbox; frame-ancestors 'none'";
+    if (content_type.starts_with("application/pdf")) return "frame-ancestors 'self'";
+    return "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; "
+           "sandbox; frame-ancestors 'self'";
+}
+
+// A link and the connection it was made through, opened.
+struct LinkedBlob {
+    store::BlobLinkRecord link;
+    BlobTarget target;
+};
+
+// The blob's bytes (a Range of them, or 304), streamed from Azure with backpressure.
+Task<Response> ServeContent(ApiContext& context, std::shared_ptr<AzureBlobService> blobs,
+                            BlobTarget target, std::string container, std::string name,
+                            const Request& request, ContentUse use) {
+    auto get = [blobs, target, container, name] {
+        return blobs->Properties(target, container, name);
+    };
+    const azure::BlobProperties props = co_await context.storage_pool.Run(get);
+
+    Response response;
+    response.headers.Set("ETag", props.etag);
+    if (props.last_modified) {
+        response.headers.Set("Last-Modified", core::FormatHttpDate(*props.last_modified));
+    }
+    response.headers.Set("Accept-Ranges", "bytes");
+    response.headers.Set("Cache-Control",
+                         use == ContentUse::kApi ? "private, no-cache" : "no-store");
+    if (const auto inm = request.headers().Get("If-None-Match");
+        inm && IfNoneMatchMatches(*inm, props.etag)) {
+        response.status = 304;
+        co_return response;
+    }
+    const std::uint64_t size = props.content_length;
+    RangeRequest range;
+    if (const auto header = request.headers().Get("Range")) range = ParseRange(*header, size);
+    if (range.unsatisfiable) {
+        auto problem = http::ProblemResponse(
+            {416, "range_not_satisfiable",
+             "the range is outside the blob of " + std::to_string(size) + " bytes"});
+        problem.headers.Set("Content-Range", "bytes */" + std::to_string(size));
+        problem.headers.Set("Accept-Ranges", "bytes");
+        co_return problem;
+    }
+    std::uint64_t first = 0;
+    std::uint64_t length = size;
+    if (range.range) {
+        first = range.range->first;
+        length = range.range->last - range.range->first + 1;
+        response.status = 206;
+        response.headers.Set("Content-Range", "bytes " + std::to_string(first) + "-" +
+                                                  std::to_string(range.range->last) + "/" +
+                                                  std::to_string(size));
+    }
+    const std::string content_type =
+        props.content_type.empty() ? "application/octet-stream" : props.content_type;
+    const bool show_inline = use == ContentUse::kInlineLink && PreviewableInline(content_type);
+    response.headers.Set("Content-Type", content_type);
+    std::string disposition = AttachmentDisposition(name);
+    if (show_inline) disposition.replace(0, std::string_view("attachment").size(), "inline");
+    response.headers.Set("Content-Disposition", disposition);
+    response.headers.Set("X-Content-Type-Options", "nosniff");
+    response.headers.Set("Content-Security-Policy",
+                         ContentPolicy(show_inline ? use : ContentUse::kApi, content_type));
+    if (length == 0) co_return response;  // the server sends Content-Length: 0
+
+    response.headers.Set("Content-Length", std::to_string(length));
+    auto job = std::make_shared<DownloadJob>();
+    job->blobs = blobs;
+    job->target = std::move(target);
+    job->container = std::move(container);
+    job->name = std::move(name);
+    job->options.offset = first;
+    job->options.length = length;
+    // The bytes must be those of the version whose headers were just given.
+    job->options.conditions.if_match = props.etag;
+    job->queue = std::make_shared<ChunkQueue>(kQueueChunks);
+    job->slot = TakeTransferSlot(context);
+    http::BlockingPool& pool = StreamPool(context);
+    response.producer = [job, &pool](http::BodySink& sink) { return StreamBlob(job, pool, sink); };
+    co_return response;
+}
+
+// The PATCH …/blobs/properties body: each given field replaces that header.
+service::BlobHeadersChange ReadHeadersChange(const boost::json::object& body) {
+    JsonFields fields(body);
+    service::BlobHeadersChange change;
+    auto take = [&fields](std::string_view field, std::optional<std::string>& into) {
+        if (auto value = fields.NullableString(field)) {
+            into = value->value_or("");
+            if (into->size() > 1024)
+                fields.Problem(std::string(field), "must be at most 1024 characters");
+        }
+    };
+    take("content_type", change.content_type);
+    take("cache_control", change.cache_control);
+    take("content_disposition", change.content_disposition);
+    take("content_encoding", change.content_encoding);
+    take("content_language", change.content_language);
+    if (!change.content_type && !change.cache_control && !change.content_disposition &&
+        !change.content_encoding && !change.content_language) {
+        fields.Problem("content_type", "give at least one header to change");
+    }
+    fields.Finish();
+    return change;
 }
 
 }  // namespace
@@ -585,6 +756,14 @@ void AddBlobRoutes(http::Router& router, ApiContext& context) {
         const std::string container = target.ContainerOr(request.Query("container"));
         const std::string content_type(request.headers().Get("Content-Type").value_or(""));
         const std::optional<std::string> boundary = FormDataBoundary(content_type);
+        const bool overwrite = BoolQuery(request, "overwrite", true);
+        std::string raw_name;
+        if (!boundary) {
+            raw_name = RequiredQuery(request, "name");
+            // Asked before a byte of the body is read, so that a client is not made to send a
+            // large file in vain; the commit checks again, atomically.
+            if (!overwrite) co_await RefuseExisting(context, blobs, target, container, raw_name);
+        }
         // Refused (503) before a byte of the body is read when the server is at its limit.
         const TransferSlots::Slot slot = TakeTransferSlot(context);
         boost::json::array items;
@@ -593,7 +772,8 @@ void AddBlobRoutes(http::Router& router, ApiContext& context) {
             job->blobs = blobs;
             job->target = target;
             job->container = container;
-            job->name = RequiredQuery(request, "name");
+            job->name = raw_name;
+            job->overwrite = overwrite;
             job->content_type = content_type.empty() ? "application/octet-stream" : content_type;
             job->size = request.body().content_length();
             const azure::BlobProperties props = co_await RunUpload(
@@ -620,6 +800,7 @@ void AddBlobRoutes(http::Router& router, ApiContext& context) {
                 job->name = prefix + *part->filename;
                 job->content_type =
                     part->content_type.empty() ? "application/octet-stream" : part->content_type;
+                job->overwrite = overwrite;
                 const azure::BlobProperties props =
                     co_await RunUpload(StreamPool(context), job, FeedPart(body, job->pipe));
                 items.push_back(UploadedJson(job->name, props));
@@ -676,77 +857,96 @@ void AddBlobRoutes(http::Router& router, ApiContext& context) {
                    co_return JsonResponse(200, PropertiesJson(name, props));
                });
 
+    router.Add("GET", Path("/blobs/content"),
+               [&context, blobs](Request& request) -> Task<Response> {
+                   const BlobTarget target = co_await OpenTarget(context, blobs, request);
+                   const std::string container = target.ContainerOr(request.Query("container"));
+                   const std::string name = RequiredQuery(request, "name");
+                   co_return co_await ServeContent(context, blobs, target, container, name, request,
+                                                   ContentUse::kApi);
+               });
+
+    router.Add("POST", Path("/blobs/link"), [&context, blobs](Request& request) -> Task<Response> {
+        const core::User me = co_await Authenticate(context, request);
+        const std::int64_t id = IdParam(request);
+        const boost::json::object body = co_await ReadJsonObject(context, request);
+        JsonFields fields(body);
+        const auto container_field = fields.String("container");
+        const std::string name = fields.String("name", true).value_or("");
+        const std::string disposition = fields.String("disposition").value_or("attachment");
+        if (disposition != "attachment" && disposition != "inline") {
+            fields.Problem("disposition", "must be \"attachment\" or \"inline\"");
+        }
+        if (name.size() > 1024) fields.Problem("name", "must be at most 1024 characters");
+        fields.Finish();
+        const std::int64_t user_id = me.id;
+        auto open = [blobs, user_id, id] { return blobs->Open(user_id, id); };
+        const BlobTarget target = co_await context.pool.Run(open);
+        const std::string container = target.ContainerOr(container_field);
+        // The blob must exist now: a link to nothing would fail only in the browser's hands.
+        auto check = [blobs, target, container, name] {
+            return blobs->Properties(target, container, name);
+        };
+        co_await context.storage_pool.Run(check);
+        auto links = context.links;
+        const bool inline_link = disposition == "inline";
+        auto issue = [links, user_id, id, container, name, inline_link] {
+            return links->Issue(user_id, id, container, name, inline_link);
+        };
+        const service::IssuedBlobLink link = co_await context.pool.Run(issue);
+        auto response = JsonResponse(
+            201, boost::json::object{{"url", std::string(kLinkBase) + link.token},
+                                     {"expires_at", core::FormatRfc3339(link.expires_at)},
+                                     {"single_use", link.single_use}});
+        response.headers.Set("Cache-Control", "no-store");
+        co_return response;
+    });
+
+    // Following a link needs no Authorization: the token is the credential. Whatever is wrong
+    // with it (unknown, expired, used, its connection disabled or gone) answers the same 404.
     router.Add(
-        "GET", Path("/blobs/content"), [&context, blobs](Request& request) -> Task<Response> {
-            const BlobTarget target = co_await OpenTarget(context, blobs, request);
-            const std::string container = target.ContainerOr(request.Query("container"));
-            const std::string name = RequiredQuery(request, "name");
-            auto get = [blobs, target, container, name] {
-                return blobs->Properties(target, container, name);
+        "GET", std::string(kLinkBase) + "{token}",
+        [&context, blobs](Request& request) -> Task<Response> {
+            const std::string token(request.Param("token").value_or(""));
+            auto links = context.links;
+            auto redeem = [links, blobs, token]() -> std::optional<LinkedBlob> {
+                auto link = links->Redeem(token);
+                if (!link) return std::nullopt;
+                try {
+                    return LinkedBlob{*link, blobs->Open(link->user_id, link->connection_id)};
+                } catch (const core::Error&) {
+                    return std::nullopt;  // connection deleted or disabled since
+                }
             };
-            const azure::BlobProperties props = co_await context.storage_pool.Run(get);
-
-            Response response;
-            response.headers.Set("ETag", props.etag);
-            if (props.last_modified) {
-                response.headers.Set("Last-Modified", core::FormatHttpDate(*props.last_modified));
+            const std::optional<LinkedBlob> linked = co_await context.pool.Run(redeem);
+            if (!linked) {
+                auto gone = http::ProblemResponse(
+                    {404, "link_not_found",
+                     "this link does not exist, has expired or has been used; ask "
+                     "for a new one"});
+                gone.headers.Set("Cache-Control", "no-store");
+                co_return gone;
             }
-            response.headers.Set("Accept-Ranges", "bytes");
-            if (const auto inm = request.headers().Get("If-None-Match");
-                inm && IfNoneMatchMatches(*inm, props.etag)) {
-                response.status = 304;
-                co_return response;
-            }
-            const std::uint64_t size = props.content_length;
-            RangeRequest range;
-            if (const auto header = request.headers().Get("Range"))
-                range = ParseRange(*header, size);
-            if (range.unsatisfiable) {
-                auto problem = http::ProblemResponse(
-                    {416, "range_not_satisfiable",
-                     "the range is outside the blob of " + std::to_string(size) + " bytes"});
-                problem.headers.Set("Content-Range", "bytes */" + std::to_string(size));
-                problem.headers.Set("Accept-Ranges", "bytes");
-                co_return problem;
-            }
-            std::uint64_t first = 0;
-            std::uint64_t length = size;
-            if (range.range) {
-                first = range.range->first;
-                length = range.range->last - range.range->first + 1;
-                response.status = 206;
-                response.headers.Set("Content-Range", "bytes " + std::to_string(first) + "-" +
-                                                          std::to_string(range.range->last) + "/" +
-                                                          std::to_string(size));
-            }
-            response.headers.Set("Content-Type", props.content_type.empty()
-                                                     ? "application/octet-stream"
-                                                     : props.content_type);
-            response.headers.Set("Content-Disposition", AttachmentDisposition(name));
-            // Blob bytes are the user's, not ours: never rendered or run in our origin.
-            response.headers.Set("X-Content-Type-Options", "nosniff");
-            response.headers.Set("Content-Security-Policy", "default-src 'none'; sandbox");
-            response.headers.Set("Cache-Control", "private, no-cache");
-            if (length == 0) co_return response;  // the server sends Content-Length: 0
-
-            response.headers.Set("Content-Length", std::to_string(length));
-            auto job = std::make_shared<DownloadJob>();
-            job->blobs = blobs;
-            job->target = target;
-            job->container = container;
-            job->name = name;
-            job->options.offset = first;
-            job->options.length = length;
-            // The bytes must be those of the version whose headers were just given.
-            job->options.conditions.if_match = props.etag;
-            job->queue = std::make_shared<ChunkQueue>(kQueueChunks);
-            job->slot = TakeTransferSlot(context);
-            http::BlockingPool& pool = StreamPool(context);
-            response.producer = [job, &pool](http::BodySink& sink) {
-                return StreamBlob(job, pool, sink);
-            };
-            co_return response;
+            co_return co_await ServeContent(context, blobs, linked->target, linked->link.container,
+                                            linked->link.blob_name, request,
+                                            linked->link.inline_disposition
+                                                ? ContentUse::kInlineLink
+                                                : ContentUse::kAttachmentLink);
         });
+
+    router.Add("PATCH", Path("/blobs/properties"),
+               [&context, blobs](Request& request) -> Task<Response> {
+                   const BlobTarget target = co_await OpenTarget(context, blobs, request);
+                   const std::string container = target.ContainerOr(request.Query("container"));
+                   const std::string name = RequiredQuery(request, "name");
+                   const boost::json::object body = co_await ReadJsonObject(context, request);
+                   const service::BlobHeadersChange change = ReadHeadersChange(body);
+                   auto set = [blobs, target, container, name, change] {
+                       return blobs->SetHeaders(target, container, name, change);
+                   };
+                   const azure::BlobProperties props = co_await context.storage_pool.Run(set);
+                   co_return JsonResponse(200, PropertiesJson(name, props));
+               });
 
     router.Add("POST", Path("/blobs/copy"), [&context, blobs](Request& request) -> Task<Response> {
         const core::User me = co_await Authenticate(context, request);

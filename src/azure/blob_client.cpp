@@ -217,6 +217,8 @@ BlobProperties PropertiesFromHeaders(const HttpHeaders& headers) {
     p.blob_type = get("x-ms-blob-type");
     p.access_tier = get("x-ms-access-tier");
     p.access_tier_inferred = get("x-ms-access-tier-inferred") == "true";
+    p.lease_state = get("x-ms-lease-state");
+    p.lease_status = get("x-ms-lease-status");
     p.copy.id = get("x-ms-copy-id");
     p.copy.status = get("x-ms-copy-status");
     p.copy.status_description = get("x-ms-copy-status-description");
@@ -383,6 +385,18 @@ std::string BlobClient::SetBlobMetadata(std::string_view container, std::string_
     AddMetadata(request.headers, metadata);
     const HttpResponse response = pipeline_.Send("SetBlobMetadata", request, call);
     Expect("SetBlobMetadata", response, {200});
+    return HeaderOr(response, "ETag");
+}
+
+std::string BlobClient::SetBlobHttpHeaders(std::string_view container, std::string_view blob,
+                                           const BlobHttpHeaders& headers,
+                                           const AccessConditions& conditions,
+                                           const CallOptions& call) const {
+    HttpRequest request{"PUT", AppendQuery(BlobUrlOf(container, blob), "comp=properties")};
+    AddBlobHttpHeaders(request.headers, headers);
+    AddConditions(request.headers, conditions);
+    const HttpResponse response = pipeline_.Send("SetBlobProperties", request, call);
+    Expect("SetBlobProperties", response, {200});
     return HeaderOr(response, "ETag");
 }
 

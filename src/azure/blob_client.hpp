@@ -83,8 +83,10 @@ struct BlobProperties {
     std::string blob_type;                          ///< "BlockBlob", "PageBlob" or "AppendBlob"
     std::string access_tier;                        ///< e.g. "Hot", or empty
     bool access_tier_inferred = false;              ///< the tier is the account's default
-    Metadata metadata;  ///< user metadata (names as the service returns them)
-    CopyState copy;     ///< the last copy into this blob, if any
+    std::string lease_state;   ///< `x-ms-lease-state`: "available", "leased", ... or empty
+    std::string lease_status;  ///< `x-ms-lease-status`: "locked", "unlocked" or empty
+    Metadata metadata;         ///< user metadata (names as the service returns them)
+    CopyState copy;            ///< the last copy into this blob, if any
 };
 
 /// The result of a write that creates or replaces a blob.
@@ -247,6 +249,13 @@ class BlobClient {
     BlobProperties GetBlobProperties(std::string_view container, std::string_view blob,
                                      const CallOptions& call = {}) const;
     /// Set Blob Metadata: replaces all user metadata; returns the new ETag.
+    /// Set Blob Properties: replaces the blob's stored content headers with `headers`. Every
+    /// header not given is cleared by the service (Content-MD5 too): pass what is to be kept.
+    /// Returns the new ETag.
+    std::string SetBlobHttpHeaders(std::string_view container, std::string_view blob,
+                                   const BlobHttpHeaders& headers,
+                                   const AccessConditions& conditions = {},
+                                   const CallOptions& call = {}) const;
     std::string SetBlobMetadata(std::string_view container, std::string_view blob,
                                 const Metadata& metadata, const CallOptions& call = {}) const;
     /// Put Blob (a block blob in one request) from memory or a stream of known length.

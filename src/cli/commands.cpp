@@ -45,6 +45,7 @@ std::vector<crypto::VaultKey> VaultKeys(const Config& config) {
 api::AppOptions MakeAppOptions(const Config& config) {
     api::AppOptions options;
     options.web_root = config.web_root;
+    options.local_emulator_endpoint = config.local_emulator_endpoint;
     options.jwt_secret = config.jwt_secret;
     options.master_keys = VaultKeys(config);
     options.users.token_ttl_seconds = config.token_ttl_seconds;

@@ -189,6 +189,13 @@ Config LoadConfig(const Environment& env) {
     }
     if (auto v = env.Get("CERULEAN_DATA_DIR")) config.data_dir = *v;
     if (auto v = env.Get("CERULEAN_WEB_ROOT")) config.web_root = *v;
+    if (auto v = env.Get("CERULEAN_LOCAL_EMULATOR"); v && !v->empty()) {
+        if (!v->starts_with("https://") && !v->starts_with("http://")) {
+            throw Bad("CERULEAN_LOCAL_EMULATOR", "must be the emulator's http(s) blob endpoint");
+        }
+        while (v->ends_with('/')) v->pop_back();
+        config.local_emulator_endpoint = *v;
+    }
     if (auto v = env.Get("CERULEAN_LOG_LEVEL")) {
         const auto level = core::log::ParseLevel(*v);
         if (!level) throw Bad("CERULEAN_LOG_LEVEL", "expected debug, info, warn or error");

@@ -35,6 +35,9 @@ struct Config {
     std::string azure_authority_host = "https://login.microsoftonline.com";  ///< …AUTHORITY_HOST
     std::filesystem::path data_dir = "./data";    ///< CERULEAN_DATA_DIR: generated key files
     std::filesystem::path web_root = "web/dist";  ///< CERULEAN_WEB_ROOT: the built web UI
+    /// CERULEAN_LOCAL_EMULATOR: the blob endpoint of a local storage emulator (`make run`)
+    /// that the web UI offers as a connection; empty: none.
+    std::string local_emulator_endpoint;
     core::log::Level log_level = core::log::Level::kInfo;  ///< CERULEAN_LOG_LEVEL
     int http_threads = 0;  ///< CERULEAN_HTTP_THREADS: I/O threads, 0 for one per core
     /// CERULEAN_MAX_TRANSFERS: blob uploads, downloads and copies streamed at once (a thread

@@ -16,6 +16,12 @@ namespace {
 constexpr int kMaxListLimit = 5000;
 // A copy's source SAS must outlive an asynchronous (cross-account) copy.
 
+core::Error BlobExists(std::string_view name) {
+    return {core::ErrorCode::kAlreadyExists,
+            "a blob named \"" + std::string(name) + "\" exists already (overwrite=false)",
+            "blob_exists"};
+}
+
 core::Error Invalid(std::string field, std::string message) {
     core::Error error(core::ErrorCode::kInvalidArgument, "the request is invalid",
                       "validation_error");
@@ -115,6 +121,32 @@ void AzureBlobService::SetMetadata(const BlobTarget& target, std::string_view co
     target.client->SetBlobMetadata(container, name, metadata, Call());
 }
 
+azure::BlobProperties AzureBlobService::SetHeaders(const BlobTarget& target,
+                                                   std::string_view container,
+                                                   std::string_view name,
+                                                   const BlobHeadersChange& change) const {
+    CheckName(name);
+    const azure::BlobProperties current = target.client->GetBlobProperties(container, name, Call());
+    // Set Blob Properties clears every content header it is not given: send the current ones,
+    // changed where asked, and the stored MD5 unchanged.
+    azure::BlobHttpHeaders headers;
+    headers.content_type = change.content_type.value_or(current.content_type);
+    headers.cache_control = change.cache_control.value_or(current.cache_control);
+    headers.content_disposition = change.content_disposition.value_or(current.content_disposition);
+    headers.content_encoding = change.content_encoding.value_or(current.content_encoding);
+    headers.content_language = change.content_language.value_or(current.content_language);
+    headers.content_md5 = current.content_md5;
+    try {
+        target.client->SetBlobHttpHeaders(container, name, headers, {current.etag, ""}, Call());
+    } catch (const azure::StorageError& e) {
+        if (e.status() != 412) throw;
+        throw core::Error(core::ErrorCode::kFailedPrecondition,
+                          "the blob changed while its headers were being set; read it again",
+                          "blob_changed");
+    }
+    return target.client->GetBlobProperties(container, name, Call());
+}
+
 void AzureBlobService::DeleteBlob(const BlobTarget& target, std::string_view container,
                                   std::string_view name) const {
     CheckName(name);
@@ -161,7 +193,8 @@ azure::TransferPool& AzureBlobService::Transfers() const {
 
 azure::BlobProperties AzureBlobService::Upload(const BlobTarget& target, std::string_view container,
                                                std::string_view name, azure::UploadSource& source,
-                                               std::string_view content_type) const {
+                                               std::string_view content_type,
+                                               bool overwrite) const {
     CheckName(name);
     azure::TransferOptions options;
     options.block_size = options_.upload_block_size;
@@ -172,7 +205,14 @@ azure::BlobProperties AzureBlobService::Upload(const BlobTarget& target, std::st
     const azure::Transfer transfer(Transfers(), options);
     azure::UploadOptions upload;
     upload.headers.content_type = std::string(content_type);
-    transfer.Upload(*target.client, container, name, source, upload);
+    if (!overwrite) upload.conditions.if_none_match = "*";
+    try {
+        transfer.Upload(*target.client, container, name, source, upload);
+    } catch (const azure::StorageError& e) {
+        // The service answers 409 BlobAlreadyExists; some emulators 412 for the same condition.
+        if (!overwrite && (e.status() == 409 || e.status() == 412)) throw BlobExists(name);
+        throw;
+    }
     return target.client->GetBlobProperties(container, name, Call());
 }
 

@@ -49,6 +49,16 @@ struct ListQuery {
     int limit = 1000;       ///< 1..5000
 };
 
+/// Content headers to change on a blob: each given one replaces the stored value ("" clears
+/// it); those not given are kept.
+struct BlobHeadersChange {
+    std::optional<std::string> content_type;         ///< e.g. "text/csv"
+    std::optional<std::string> cache_control;        ///< `Cache-Control`
+    std::optional<std::string> content_disposition;  ///< `Content-Disposition`
+    std::optional<std::string> content_encoding;     ///< e.g. "gzip"
+    std::optional<std::string> content_language;     ///< e.g. "en-GB"
+};
+
 /// How a copy was made.
 enum class CopyMode {
     kServerSide,  ///< inside Azure: Copy Blob, or Put Blob/Block From URL across accounts
@@ -96,6 +106,11 @@ class AzureBlobService {
     /// Replaces a blob's metadata (names must be C# identifiers, values ASCII; 422 otherwise).
     void SetMetadata(const BlobTarget& target, std::string_view container, std::string_view name,
                      const azure::Metadata& metadata) const;
+    /// Changes a blob's content headers, keeping the others and its Content-MD5, on the
+    /// condition that the blob is still the version just read (409 "blob_changed" otherwise).
+    /// Returns the properties afterwards.
+    azure::BlobProperties SetHeaders(const BlobTarget& target, std::string_view container,
+                                     std::string_view name, const BlobHeadersChange& change) const;
     /// Deletes a blob (404 "blob_not_found").
     void DeleteBlob(const BlobTarget& target, std::string_view container,
                     std::string_view name) const;
@@ -115,10 +130,11 @@ class AzureBlobService {
     /// `upload_single_shot` bytes, else blocks staged in parallel on the service's transfer pool
     /// (memory about `upload_memory_limit`, whatever the size; an unknown size is fine). A
     /// failure, of Azure or of the source (Read throwing), commits nothing. Returns the new
-    /// blob's properties.
+    /// blob's properties. Without `overwrite`, an existing blob is never replaced: 409
+    /// "blob_exists", decided atomically when the blob is committed.
     azure::BlobProperties Upload(const BlobTarget& target, std::string_view container,
                                  std::string_view name, azure::UploadSource& source,
-                                 std::string_view content_type) const;
+                                 std::string_view content_type, bool overwrite = true) const;
     /// A SAS link for a blob (or, with an empty `name`, a container) valid `expires_in` from
     /// now (1 s .. 7 days; 422 otherwise). 422 "cannot_sign" when the credential has no key.
     SasLink Sas(const BlobTarget& target, std::string_view container, std::string_view name,

@@ -123,8 +123,11 @@ TEST(OpenApiDocument, EveryOperationHasAnIdASummaryTagsAndResponses) {
 }
 
 TEST(OpenApiDocument, ProtectedRoutesNeedATokenAndDocumentThe401) {
+    // Public: sign-up and sign-in, this document, what the server offers, and blob links
+    // (their token is the credential).
     const std::set<std::string> open = {"/api/v1/auth/register", "/api/v1/auth/token",
-                                        "/api/v1/openapi.json"};
+                                        "/api/v1/openapi.json", "/api/v1/meta",
+                                        "/api/v1/blob_links/{token}"};
     for (const auto& [path, method, operation] : Operations()) {
         SCOPED_TRACE(method + " " + path);
         const auto& security = operation->at("security").as_array();
@@ -288,9 +291,16 @@ TEST_F(DocsRoutesTest, ServesASwaggerUiPageOnTheDocument) {
     EXPECT_EQ(response.status, 200);
     EXPECT_EQ(response.headers.Get("Content-Type"), "text/html; charset=utf-8");
     for (const auto* needle : {"/docs/swagger-ui.css", "/docs/swagger-ui-bundle.js",
-                               "/docs/swagger-ui-standalone-preset.js", "\"/api/v1/openapi.json\"",
-                               "persistAuthorization: true"}) {
+                               "/docs/swagger-ui-standalone-preset.js", "/docs/cerulean-init.js"}) {
         EXPECT_NE(response.body.find(needle), std::string::npos) << needle;
+    }
+    // The server's Content-Security-Policy allows no inline script: every <script> has a src.
+    EXPECT_EQ(response.body.find("<script>"), std::string::npos);
+    const auto init = Get(router, "/docs/cerulean-init.js");
+    EXPECT_EQ(init.status, 200);
+    EXPECT_TRUE(init.headers.Get("Content-Type")->starts_with("text/javascript"));
+    for (const auto* needle : {"\"/api/v1/openapi.json\"", "persistAuthorization: true"}) {
+        EXPECT_NE(init.body.find(needle), std::string::npos) << needle;
     }
 }
 

@@ -1,0 +1,4 @@
+// Placeholder: replaced by the feature's real page.
+export default function Page() {
+  return <p>auth/components/settings-page</p>;
+}
