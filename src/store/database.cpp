@@ -150,31 +150,72 @@ core::Error DatabaseError(const soci::soci_error& e) {
                        "database_error");
 }
 
-// Runs `fn`, turning SOCI's errors into core::Error; other exceptions pass unchanged.
-template <class F>
-void TranslatingErrors(F&& fn) {
-    try {
-        fn();
-    } catch (const soci::soci_error& e) {
-        throw DatabaseError(e);
-    }
-}
-
 // A pooled session leased by position, so that its statement cache goes with it (a
 // soci::session over the pool would hide the position, and costs an ostringstream per lease).
+//
+// A PostgreSQL session whose server went away (a restart, a failover) stays broken in SOCI's
+// pool until someone reconnects it: the lease does, when a statement fails on a dead
+// connection, and, when another session has found one dead since this one was last checked,
+// before handing it out.
 class Lease {
  public:
     explicit Lease(Database::Impl& impl)
         : impl_(impl),
           position_(impl.pool.lease()),
-          session_(impl.pool.at(position_), *impl.statements[position_]) {}
+          session_(impl.pool.at(position_), *impl.statements[position_]) {
+        if (impl_.dialect == Dialect::kPostgres) {
+            const std::uint64_t epoch = impl_.lost_epoch.load();
+            // Checked again at every lease until its connection works.
+            if (impl_.checked_epoch[position_] != epoch && Check() != Link::kDown) {
+                impl_.checked_epoch[position_] = epoch;
+            }
+        }
+    }
     ~Lease() { impl_.pool.give_back(position_); }
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
 
     Session& session() noexcept { return session_; }
 
+    // After a failed statement: when the connection itself is gone, tell the other sessions
+    // and reconnect this one, so that the next request has a working session.
+    void AfterFailure() {
+        if (impl_.dialect != Dialect::kPostgres) return;
+        const Link link = Check();
+        if (link == Link::kAlive) return;  // the statement failed, not the connection
+        const std::uint64_t epoch = ++impl_.lost_epoch;
+        if (link == Link::kReconnected) impl_.checked_epoch[position_] = epoch;
+    }
+
+    // Runs `fn`, turning SOCI's errors into core::Error; other exceptions pass unchanged.
+    template <class F>
+    void Translating(F&& fn) {
+        try {
+            fn();
+        } catch (const soci::soci_error& e) {
+            AfterFailure();
+            throw DatabaseError(e);
+        }
+    }
+
  private:
+    enum class Link { kAlive, kReconnected, kDown };
+
+    // The session's connection: working, reopened just now, or still unreachable.
+    Link Check() {
+        soci::session& sql = impl_.pool.at(position_);
+        if (sql.is_connected()) return Link::kAlive;  // a ping on PostgreSQL
+        try {
+            sql.reconnect();
+            core::log::Info("store.reconnected", {{"database", impl_.display_url}});
+            return Link::kReconnected;
+        } catch (const std::exception& e) {
+            core::log::Warn("store.reconnect_failed", {{"database", impl_.display_url},
+                                                       {"error", core::ScrubSecrets(e.what())}});
+            return Link::kDown;
+        }
+    }
+
     Database::Impl& impl_;
     std::size_t position_;
     Session session_;
@@ -184,7 +225,7 @@ class Lease {
 
 void WithSession(Database& db, const std::function<void(Session&)>& fn) {
     Lease lease(db.impl());
-    TranslatingErrors([&] { fn(lease.session()); });
+    lease.Translating([&] { fn(lease.session()); });
 }
 
 void WithTransaction(Database& db, const std::function<void(Session&)>& fn) {
@@ -192,8 +233,8 @@ void WithTransaction(Database& db, const std::function<void(Session&)>& fn) {
     Session& session = lease.session();
     soci::session& sql = session.sql();
     const bool sqlite = db.dialect() == Dialect::kSqlite;
-    TranslatingErrors([&] { sql << (sqlite ? "BEGIN IMMEDIATE" : "BEGIN"); });
-    TranslatingErrors([&] {
+    lease.Translating([&] { sql << (sqlite ? "BEGIN IMMEDIATE" : "BEGIN"); });
+    lease.Translating([&] {
         try {
             fn(session);
             sql << "COMMIT";

@@ -4,6 +4,7 @@
 
 #include <soci/soci.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -40,7 +41,7 @@ class Session {
 };
 
 struct Database::Impl {
-    Impl(Dialect d, std::size_t size) : dialect(d), pool(size) {
+    Impl(Dialect d, std::size_t size) : dialect(d), pool(size), checked_epoch(size, 0) {
         statements.reserve(size);
         for (std::size_t i = 0; i < size; ++i)
             statements.push_back(std::make_unique<StatementCache>(d));
@@ -51,6 +52,13 @@ struct Database::Impl {
     /// The prepared statements of each pooled session, by pool position. Declared after the
     /// pool so that they are finalized before the sessions close.
     std::vector<std::unique_ptr<StatementCache>> statements;
+    /// Raised each time a session finds its PostgreSQL connection dead (the server restarted
+    /// or failed over): every other session checks its own at its next lease, so that one
+    /// restart costs about one failed request, not one per pooled session.
+    std::atomic<std::uint64_t> lost_epoch{0};
+    /// The lost_epoch each pooled session was last checked at, by pool position (read and
+    /// written only by the thread that leases that position).
+    std::vector<std::uint64_t> checked_epoch;
 };
 
 /// Runs `fn` with a leased session inside a write transaction (SQLite: BEGIN IMMEDIATE, so
