@@ -110,18 +110,39 @@ void App::AddHealthRoutes() {
         co_return JsonResponse(200, boost::json::object{{"status", "ok"}});
     });
     router_.Add("GET", "/readyz", [this](http::Request&) -> http::Task<http::Response> {
-        auto check = [db = db_] {
-            db->Ping();
-            store::CheckSchemaCurrent(*db);
-            return store::SchemaVersion(*db);
+        // The answer names the failed check in a fixed phrase; the driver's own words (hosts,
+        // ports, its messages) go to the log only.
+        struct Readiness {
+            int schema_version = 0;
+            std::string failed;  // "" when ready
+            std::string phrase;
         };
-        try {
-            const int version = co_await pool_.Run(check);
+        auto check = [db = db_] {
+            Readiness readiness;
+            try {
+                db->Ping();
+            } catch (const core::Error& e) {
+                core::log::Warn("readyz.database_unreachable", {{"error", e.what()}});
+                return Readiness{0, "database", "unreachable"};
+            }
+            try {
+                store::CheckSchemaCurrent(*db);
+                readiness.schema_version = store::SchemaVersion(*db);
+            } catch (const core::Error& e) {
+                core::log::Warn("readyz.schema_not_current", {{"error", e.what()}});
+                return Readiness{0, "database", "schema not current: run cerulean migrate"};
+            }
+            return readiness;
+        };
+        const Readiness readiness = co_await pool_.Run(check);
+        if (readiness.failed.empty()) {
             co_return JsonResponse(
-                200, boost::json::object{{"status", "ready"}, {"schema_version", version}});
-        } catch (const core::Error& e) {
-            co_return http::ProblemResponse({503, "not_ready", e.what()});
+                200, boost::json::object{{"status", "ready"},
+                                         {"schema_version", readiness.schema_version}});
         }
+        http::Problem problem{503, "not_ready", readiness.failed + ": " + readiness.phrase};
+        problem.extensions["checks"] = boost::json::object{{readiness.failed, readiness.phrase}};
+        co_return http::ProblemResponse(problem);
     });
 }
 

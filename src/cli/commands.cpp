@@ -128,6 +128,7 @@ int RunServe(Config config) {
     server_options.host = config.listen_host;
     server_options.port = config.listen_port;
     server_options.threads = config.http_threads;
+    server_options.trusted_proxies = config.trusted_proxies;
     http::Server server(server_options,
                         [&app](http::Request& request) { return app.Handle(request); });
     server.Listen();

@@ -201,6 +201,9 @@ Config LoadConfig(const Environment& env) {
         if (!level) throw Bad("CERULEAN_LOG_LEVEL", "expected debug, info, warn or error");
         config.log_level = *level;
     }
+    if (auto v = env.Get("CERULEAN_TRUSTED_PROXIES")) {
+        config.trusted_proxies = http::TrustedProxies::Parse(*v);
+    }
     if (auto v = env.Get("CERULEAN_HTTP_THREADS")) {
         config.http_threads = static_cast<int>(ParseInt(*v, "CERULEAN_HTTP_THREADS", 0, 256));
     }

@@ -7,6 +7,7 @@
 
 #include "cli/environment.hpp"
 #include "core/log.hpp"
+#include "http/client_address.hpp"
 
 namespace cerulean::cli {
 
@@ -40,6 +41,8 @@ struct Config {
     std::string local_emulator_endpoint;
     core::log::Level log_level = core::log::Level::kInfo;  ///< CERULEAN_LOG_LEVEL
     int http_threads = 0;  ///< CERULEAN_HTTP_THREADS: I/O threads, 0 for one per core
+    /// CERULEAN_TRUSTED_PROXIES: reverse proxies whose forwarding headers are believed.
+    http::TrustedProxies trusted_proxies;
     /// CERULEAN_MAX_TRANSFERS: blob uploads, downloads and copies streamed at once (a thread
     /// each); more are refused with 503 server_busy and a Retry-After
     std::size_t max_transfers = 64;

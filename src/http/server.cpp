@@ -335,7 +335,10 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
         const auto client_id = request.headers().Get("X-Request-Id");
         request.set_request_id(client_id && IsValidRequestId(*client_id) ? std::string(*client_id)
                                                                          : NewRequestId());
-        request.set_remote_address(remote);
+        // Decided once per request: the sign-in throttle, the logs and links all see this.
+        const std::string client =
+            ResolveClientAddress(remote, request.headers(), options.trusted_proxies).address;
+        request.set_remote_address(client);
         const bool expect_continue =
             EqualsIgnoreCase(request.headers().Get("Expect").value_or(""), "100-continue");
         auto body = std::make_shared<SocketBody>(stream, buffer, parser, options.body_timeout,
@@ -363,7 +366,8 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
                                              {"bytes", bytes},
                                              {"duration_ms", static_cast<double>(micros) / 1000.0},
                                              {"request_id", request.request_id()},
-                                             {"remote", remote},
+                                             {"remote", client},
+                                             {"peer", remote},
                                              {"completed", written}});
         }
         if (!written || !keep_alive) break;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "http/client_address.hpp"
 #include "http/router.hpp"
 
 namespace cerulean::http {
@@ -29,6 +30,9 @@ struct ServerOptions {
     /// the connection is closed instead.
     std::size_t max_drain = 1024 * 1024;
     bool access_log = true;  ///< one log line per request
+    /// Proxies whose forwarding headers name the client (CERULEAN_TRUSTED_PROXIES); a request
+    /// from anyone else is attributed to its socket peer, whatever headers it sends.
+    TrustedProxies trusted_proxies;
 };
 
 /// An asynchronous HTTP/1.1 server on Boost.Beast: one coroutine per connection, keep-alive,

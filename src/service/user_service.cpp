@@ -110,9 +110,12 @@ void UserService::CheckThrottle(const std::string& email_subject,
     const core::UnixMillis now = core::NowMillis();
     const core::UnixMillis window_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(options_.failure_window).count();
-    for (const auto* subject : {&email_subject, &address_subject}) {
+    const std::pair<const std::string*, int> limits[] = {
+        {&address_subject, options_.max_failures_per_address},
+        {&email_subject, options_.max_failures_per_email}};
+    for (const auto& [subject, limit] : limits) {
         const auto window = failures_.Count(*subject, now - window_ms);
-        if (window.failures >= options_.max_failures) {
+        if (window.failures >= limit) {
             const auto wait_ms = std::max<core::UnixMillis>(1000, window.oldest + window_ms - now);
             core::Error error(core::ErrorCode::kRateLimited,
                               "too many failed sign-ins: try again later", "too_many_attempts");

@@ -20,7 +20,12 @@ namespace cerulean::service {
 struct UserServiceOptions {
     int token_ttl_seconds = 3600;  ///< lifetime of issued access tokens
     bool allow_signup = true;      ///< open registration
-    int max_failures = 10;         ///< failed sign-ins per email or address before throttling
+    /// Failed sign-ins from one client address before it is throttled: stops a guesser at one
+    /// address without locking its victims out from anywhere else.
+    int max_failures_per_address = 10;
+    /// Failed sign-ins of one email, from all addresses together, before it is throttled:
+    /// stops a guesser spread over many addresses.
+    int max_failures_per_email = 50;
     std::chrono::seconds failure_window{15 * 60};  ///< the window those failures count in
     std::size_t min_password_chars = 8;            ///< shortest password, in characters
 };

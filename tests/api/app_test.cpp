@@ -56,6 +56,8 @@ TEST_F(AppTest, ReadyzWaitsForTheMigratedSchema) {
     EXPECT_EQ(before.status, 503);
     EXPECT_EQ(before.headers.Get("Content-Type"), "application/problem+json");
     EXPECT_EQ(Json(before).at("code"), "not_ready");
+    EXPECT_EQ(Json(before).at("detail"), "database: schema not current: run cerulean migrate");
+    EXPECT_EQ(Json(before).at("checks").at("database"), "schema not current: run cerulean migrate");
     store::Migrate(*db_);
     const auto after = Get(app, "/readyz");
     EXPECT_EQ(after.status, 200);

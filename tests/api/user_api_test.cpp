@@ -75,10 +75,10 @@ TEST_P(UserApiTest, WrongPasswordAndUnknownEmailAnswerTheSame) {
     EXPECT_EQ(wrong.headers.Get("WWW-Authenticate"), "Bearer");
 }
 
-TEST_P(UserApiTest, ThrottlesAnEmailAfterTenFailures) {
+TEST_P(UserApiTest, ThrottlesAnEmailAfterFiftyFailuresFromAllAddresses) {
     SignUp("dave@x.io");
-    for (int i = 0; i < 10; ++i) {
-        remote_address_ = "198.51.100." + std::to_string(i);  // a different address each time
+    for (int i = 0; i < 50; ++i) {
+        remote_address_ = "198.51.100." + std::to_string(i);  // a guesser spread over addresses
         EXPECT_EQ(Json("POST", "/api/v1/auth/token",
                        {{"username", "dave@x.io"}, {"password", "wrong-password"}})
                       .status,
@@ -93,6 +93,34 @@ TEST_P(UserApiTest, ThrottlesAnEmailAfterTenFailures) {
     ASSERT_TRUE(retry);
     EXPECT_GT(std::stoi(std::string(*retry)), 0);
     EXPECT_LE(std::stoi(std::string(*retry)), 15 * 60);
+}
+
+TEST_P(UserApiTest, AGuesserAtOneAddressDoesNotLockTheOwnerOut) {
+    SignUp("gina@x.io");
+    SignUp("hank@x.io");
+    remote_address_ = "203.0.113.66";  // the guesser
+    for (int i = 0; i < 10; ++i) {
+        EXPECT_EQ(Json("POST", "/api/v1/auth/token",
+                       {{"username", "gina@x.io"}, {"password", "wrong-password"}})
+                      .status,
+                  401);
+    }
+    // The 11th from that address is refused, for any account.
+    EXPECT_EQ(
+        Json("POST", "/api/v1/auth/token", {{"username", "gina@x.io"}, {"password", "password123"}})
+            .status,
+        429);
+    // The owner and everyone else sign in from their own addresses.
+    remote_address_ = "198.51.100.20";
+    EXPECT_EQ(
+        Json("POST", "/api/v1/auth/token", {{"username", "gina@x.io"}, {"password", "password123"}})
+            .status,
+        200);
+    remote_address_ = "198.51.100.21";
+    EXPECT_EQ(
+        Json("POST", "/api/v1/auth/token", {{"username", "hank@x.io"}, {"password", "password123"}})
+            .status,
+        200);
 }
 
 TEST_P(UserApiTest, ThrottlesAClientAddressAfterTenFailures) {

@@ -57,6 +57,8 @@ TEST(Config, ReadsEveryVariable) {
         {"CERULEAN_ALLOW_LOOPBACK_ENDPOINTS", "true"},
         {"CERULEAN_AZURE_AUTHORITY_HOST", "http://127.0.0.1:5000/"},
         {"CERULEAN_MAX_TRANSFERS", "8"},
+        {"CERULEAN_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8"},
+        {"CERULEAN_LOCAL_EMULATOR", "http://127.0.0.1:10000/devstoreaccount1/"},
     }));
     EXPECT_EQ(config.listen_host, "0.0.0.0");
     EXPECT_EQ(config.listen_port, 9090);
@@ -71,6 +73,9 @@ TEST(Config, ReadsEveryVariable) {
     EXPECT_TRUE(config.allow_loopback_endpoints);
     EXPECT_EQ(config.azure_authority_host, "http://127.0.0.1:5000");
     EXPECT_EQ(config.max_transfers, 8U);
+    EXPECT_TRUE(config.trusted_proxies.Contains("10.20.30.40"));
+    EXPECT_FALSE(config.trusted_proxies.Contains("127.0.0.2"));
+    EXPECT_EQ(config.local_emulator_endpoint, "http://127.0.0.1:10000/devstoreaccount1");
 }
 
 TEST(Config, MalformedSettingsFailWithOneLineNamingTheVariable) {
@@ -87,6 +92,12 @@ TEST(Config, MalformedSettingsFailWithOneLineNamingTheVariable) {
     EXPECT_EQ(
         ErrorOf(Env({{"CERULEAN_TOKEN_TTL_SECONDS", "5"}})).rfind("CERULEAN_TOKEN_TTL_SECONDS:", 0),
         0U);
+    EXPECT_EQ(ErrorOf(Env({{"CERULEAN_TRUSTED_PROXIES", "nginx.local"}}))
+                  .rfind("CERULEAN_TRUSTED_PROXIES:", 0),
+              0U);
+    EXPECT_EQ(ErrorOf(Env({{"CERULEAN_LOCAL_EMULATOR", "127.0.0.1:10000"}}))
+                  .rfind("CERULEAN_LOCAL_EMULATOR:", 0),
+              0U);
     for (const auto& error : {ErrorOf(Env({{"CERULEAN_ALLOW_LOOPBACK_ENDPOINTS", "x"}})),
                               ErrorOf(Env({{"CERULEAN_LOG_LEVEL", "x"}}))}) {
         EXPECT_EQ(error.find('\n'), std::string::npos);

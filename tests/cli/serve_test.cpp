@@ -11,6 +11,7 @@
 #include <fstream>
 #include <thread>
 
+#include "cli/serve_fixture.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
 #include "support/child_process.hpp"
@@ -22,79 +23,6 @@ namespace cerulean::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-// One request on a fresh connection: the raw response.
-std::string HttpCall(int port, const std::string& method, const std::string& path,
-                     const std::string& body = {}, const std::string& headers = {}) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    std::string response;
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-        const std::string request =
-            method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n" +
-            headers + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-        ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-        char chunk[4096];
-        ssize_t n = 0;
-        while ((n = ::recv(fd, chunk, sizeof chunk, 0)) > 0) response.append(chunk, n);
-    }
-    ::close(fd);
-    return response;
-}
-
-// GET `path`: the raw response, empty on failure.
-std::string HttpGet(int port, const std::string& path) {
-    return HttpCall(port, "GET", path);
-}
-
-// The value of "key":"value" in a JSON body (enough for tokens).
-std::string JsonString(const std::string& response, const std::string& key) {
-    const auto at = response.find("\"" + key + "\":\"");
-    if (at == std::string::npos) return {};
-    const auto start = at + key.size() + 4;
-    return response.substr(start, response.find('"', start) - start);
-}
-
-class ServeTest : public ::testing::Test {
- protected:
-    // Runs `cerulean ARGS…` in the temp dir with `env`, to completion.
-    int Run(const std::vector<std::string>& args,
-            std::vector<std::pair<std::string, std::string>> env = {}) {
-        std::vector<std::string> argv{CERULEAN_BINARY};
-        argv.insert(argv.end(), args.begin(), args.end());
-        ChildProcessOptions options;
-        options.environment = std::move(env);
-        options.working_directory = dir_.path();
-        return RunCommand(argv, log_, options, 60s);
-    }
-
-    std::string Log() const { return FileTail(log_, 1 << 20); }
-
-    // Starts `cerulean serve`, waits for /readyz, and returns the port.
-    int Serve(std::vector<std::pair<std::string, std::string>> env) {
-        const int port = FreeLoopbackPort();
-        env.emplace_back("CERULEAN_LISTEN", "127.0.0.1:" + std::to_string(port));
-        ChildProcessOptions options;
-        options.environment = std::move(env);
-        options.working_directory = dir_.path();
-        server_ = std::make_unique<ChildProcess>(std::vector<std::string>{CERULEAN_BINARY, "serve"},
-                                                 log_, options);
-        // Up to 30 s, but no longer than the server lives.
-        bool listening = false;
-        for (int i = 0; i < 300 && !listening && server_->Running(); ++i) {
-            listening = WaitForTcp(port, 100ms);
-        }
-        if (!listening) ADD_FAILURE() << "server did not listen:\n" << server_->LogTail();
-        return port;
-    }
-
-    TempDir dir_{"cerulean-serve"};
-    std::filesystem::path log_ = dir_.path() / "cerulean.log";
-    std::unique_ptr<ChildProcess> server_;
-};
 
 TEST_F(ServeTest, ServesOnSqliteWithGeneratedSecretsAndStopsGracefully) {
     const int port = Serve({});

@@ -119,6 +119,33 @@ int FreeLoopbackPort() {
     return ntohs(address.sin_port);
 }
 
+std::string HttpCall(int port, const std::string& method, const std::string& path,
+                     const std::string& body, const std::string& headers,
+                     const std::string& source) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    std::string response;
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::inet_pton(AF_INET, source.c_str(), &from.sin_addr) == 1 &&
+        ::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) == 0 &&
+        ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+        const std::string request =
+            method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n" +
+            headers + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+        if (SendAll(fd, request)) {
+            char chunk[4096];
+            ssize_t n = 0;
+            while ((n = ::recv(fd, chunk, sizeof chunk, 0)) > 0) response.append(chunk, n);
+        }
+    }
+    ::close(fd);
+    return response;
+}
+
 bool WaitForTcp(int port, std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {

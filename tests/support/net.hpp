@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <functional>
+#include <string>
 #include <string_view>
 
 namespace cerulean::testing {
@@ -32,6 +33,13 @@ enum class RelayVerdict {
 void RelayConnection(
     int client, int target_port, const std::function<bool()>& stopping,
     const std::function<RelayVerdict(bool from_upstream, std::string_view bytes, int to)>& forward);
+
+/// One HTTP/1.1 request on a fresh connection to 127.0.0.1:`port` (Connection: close), from
+/// the loopback address `source` (e.g. "127.0.0.2": several clients on one machine); the raw
+/// response, empty when the connection failed. `headers` are extra "Name: value\r\n" lines.
+std::string HttpCall(int port, const std::string& method, const std::string& path,
+                     const std::string& body = {}, const std::string& headers = {},
+                     const std::string& source = "127.0.0.1");
 
 /// Whether a TCP connection to 127.0.0.1:`port` succeeds within `timeout`, retrying meanwhile.
 bool WaitForTcp(int port, std::chrono::milliseconds timeout);
