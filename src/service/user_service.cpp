@@ -167,8 +167,12 @@ core::User UserService::Authenticate(std::string_view token) {
         std::from_chars(claims->sub.data(), claims->sub.data() + claims->sub.size(), id);
     if (ec != std::errc{} || ptr != claims->sub.data() + claims->sub.size()) throw InvalidToken();
     const auto user = users_.FindById(id);
-    if (!user || user->token_version != claims->ver) throw InvalidToken();
+    if (!user) throw InvalidToken();
+    // Before the version check: deactivation also raises the token version, and the holder of
+    // a genuine token of a deactivated user is told why (403 inactive_user), as the contract
+    // says, rather than that the token is bad.
     if (!user->is_active) throw Inactive();
+    if (user->token_version != claims->ver) throw InvalidToken();
     return *user;
 }
 

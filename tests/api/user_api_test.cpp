@@ -194,11 +194,21 @@ TEST_P(UserApiTest, SuperusersListAndDeactivateUsers) {
     const auto off = Json("PATCH", path, {{"is_active", false}}, admin);
     EXPECT_EQ(off.status, 200);
     EXPECT_EQ(off["is_active"], false);
-    EXPECT_EQ(Call("GET", "/api/v1/users/me", {}, user).status, 401);  // revoked
+    // The contract: a deactivated user's (unexpired, genuine) token is 403 inactive_user.
+    const auto inactive = Call("GET", "/api/v1/users/me", {}, user);
+    EXPECT_EQ(inactive.status, 403);
+    EXPECT_EQ(inactive["code"], "inactive_user");
     const auto login = Json("POST", "/api/v1/auth/token",
                             {{"username", "henry@x.io"}, {"password", "password123"}});
     EXPECT_EQ(login.status, 403);
     EXPECT_EQ(login["code"], "inactive_user");
+    // Reactivated, the user signs in again; the token from before stays revoked.
+    EXPECT_EQ(Json("PATCH", path, {{"is_active", true}}, admin).status, 200);
+    EXPECT_EQ(Call("GET", "/api/v1/users/me", {}, user).status, 401);
+    EXPECT_EQ(Json("POST", "/api/v1/auth/token",
+                   {{"username", "henry@x.io"}, {"password", "password123"}})
+                  .status,
+              200);
     EXPECT_EQ(Json("PATCH", "/api/v1/users/99999", {{"is_active", true}}, admin).status, 404);
     EXPECT_EQ(Call("GET", "/api/v1/users?limit=0", {}, admin).status, 422);
     EXPECT_EQ(Call("GET", "/api/v1/users?limit=1001", {}, admin).status, 422);
