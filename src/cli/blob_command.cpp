@@ -125,12 +125,18 @@ class Session {
         std::cerr << text << '\n';
     }
 
-    // The final summary line (stderr, so that stdout stays parseable).
+    // The final summary line (stderr, so that stdout stays parseable). When items failed, their
+    // lines are the news: a run that moved nothing prints no success-style "0 files" line after
+    // them, and one that moved some says how many failed.
     void Summary(std::string_view verb, std::string_view noun) {
         bar_.Stop();
         std::cout.flush();
+        const int failed = failures();
+        if (failed > 0 && bar_.items() == 0 && !stopped()) return;
         std::cerr << (stopped() ? "interrupted: " : "")
-                  << FormatSummary(verb, bar_.items(), noun, bar_.bytes(), bar_.elapsed()) << '\n';
+                  << FormatSummary(verb, bar_.items(), noun, bar_.bytes(), bar_.elapsed());
+        if (failed > 0) std::cerr << "; " << failed << " failed";
+        std::cerr << '\n';
     }
 
     int failures() const { return failures_.load(); }

@@ -257,9 +257,12 @@ TEST_F(BlobCli, UsageAndFailuresExitWithOneLineAndNoSecret) {
     fs::create_directories(dir_.path() / "folder");
     EXPECT_EQ(Run({"put", "folder", Remote("x")}).status, 2);
 
+    // A failure is one line on stderr: the error, not a success-style "downloaded 0 files".
     const Outcome missing = Run({"get", Remote("missing"), "out"});
     EXPECT_EQ(missing.status, 1);
     EXPECT_THAT(missing.err, HasSubstr("BlobNotFound"));
+    EXPECT_THAT(missing.err, ::testing::Not(HasSubstr("downloaded")));
+    EXPECT_EQ(std::count(missing.err.begin(), missing.err.end(), '\n'), 1) << missing.err;
     EXPECT_FALSE(fs::exists(dir_.path() / "out"));
 
     // A wrong key: refused, and neither key appears in the message.
@@ -267,6 +270,10 @@ TEST_F(BlobCli, UsageAndFailuresExitWithOneLineAndNoSecret) {
     const std::string wrong =
         "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + wrong_key +
         ";BlobEndpoint=" + SharedAzurite().blob_endpoint();
+    const Outcome denied_get = Run({"get", "--connection-string", wrong, Remote("missing"), "out"});
+    EXPECT_EQ(denied_get.status, 1);
+    EXPECT_EQ(std::count(denied_get.err.begin(), denied_get.err.end(), '\n'), 1) << denied_get.err;
+    EXPECT_THAT(denied_get.err, ::testing::Not(HasSubstr("downloaded")));
     const Outcome denied = Run({"ls", "--connection-string", wrong, "az://" + container_});
     EXPECT_EQ(denied.status, 1);
     EXPECT_EQ(std::count(denied.err.begin(), denied.err.end(), '\n'), 1);
