@@ -28,6 +28,8 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "crypto/digest.hpp"
+#include "crypto/encoding.hpp"
 #include "http/problem.hpp"
 #include "service/azure_blob_service.hpp"
 
@@ -164,22 +166,33 @@ struct DownloadJob {
     azure::GetBlobOptions options;  // offset and length always set
     std::shared_ptr<ChunkQueue> queue;
     TransferSlots::Slot slot;  // held until the download ends
+    // The whole blob's stored MD5 (base64) when the whole blob is sent and it has one: the
+    // bytes are hashed as they pass, and the response's last chunk is held back until they
+    // match, so that a corrupted stream ends short of its Content-Length (the client sees a
+    // broken download) instead of arriving as a complete 200.
+    std::string expected_md5;
+    std::string request_id;
 
     // Never throws: the failure travels to the response coroutine through the queue.
     void Run() const {
         try {
+            std::optional<crypto::Md5Hasher> md5;
+            if (!expected_md5.empty()) md5.emplace();
             std::string buffer;
             buffer.reserve(kChunkSize);
-            auto sink = [this, &buffer](std::string_view bytes) {
+            std::optional<std::string> held;  // the last full chunk, until more bytes come
+            auto sink = [this, &buffer, &held, &md5](std::string_view bytes) {
+                if (md5) md5->Update(bytes);
                 while (!bytes.empty()) {
-                    const std::size_t take = std::min(kChunkSize - buffer.size(), bytes.size());
-                    buffer.append(bytes.substr(0, take));
-                    bytes.remove_prefix(take);
                     if (buffer.size() == kChunkSize) {
-                        queue->Push(std::move(buffer));
+                        if (held) queue->Push(std::move(*held));
+                        held = std::move(buffer);
                         buffer = std::string();
                         buffer.reserve(kChunkSize);
                     }
+                    const std::size_t take = std::min(kChunkSize - buffer.size(), bytes.size());
+                    buffer.append(bytes.substr(0, take));
+                    bytes.remove_prefix(take);
                 }
             };
             // A try of a call is limited in time, and the client's pace sets the download's:
@@ -195,6 +208,18 @@ struct DownloadJob {
                 segment.length = std::min<std::uint64_t>(kSegmentSize, end - offset);
                 blobs->Download(target, container, name, segment, sink, call);
             }
+            if (md5) {
+                const std::string actual = crypto::Base64Encode(md5->Finish());
+                if (actual != expected_md5) {
+                    core::log::Error("api.download_corrupt", {{"request_id", request_id},
+                                                              {"expected_md5", expected_md5},
+                                                              {"actual_md5", actual}});
+                    throw core::Error(core::ErrorCode::kUnavailable,
+                                      "the blob's bytes did not match its stored MD5",
+                                      "download_corrupt");
+                }
+            }
+            if (held) queue->Push(std::move(*held));
             if (!buffer.empty()) queue->Push(std::move(buffer));
             queue->Finish(nullptr);
         } catch (...) {
@@ -507,6 +532,8 @@ Task<Response> ServeContent(ApiContext& context, std::shared_ptr<AzureBlobServic
     job->options.length = length;
     // The bytes must be those of the version whose headers were just given.
     job->options.conditions.if_match = props.etag;
+    if (!range.range) job->expected_md5 = props.content_md5;
+    job->request_id = request.request_id();
     job->queue = std::make_shared<ChunkQueue>(kQueueChunks);
     job->slot = TakeTransferSlot(context);
     http::BlockingPool& pool = StreamPool(context);
