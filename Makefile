@@ -4,7 +4,7 @@ BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: all setup configure build web run test unit integration format format-check lint bench clean
+.PHONY: all setup configure build web run test unit integration screenshots format format-check lint bench clean
 
 all: build
 
@@ -34,6 +34,12 @@ run: build
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
+# Refreshes the web console's screenshots in docs/screenshots/ (the README shows them) with the
+# end-to-end suite; `make test` writes its own under the temp folder instead.
+screenshots: build
+	cd web && CERULEAN_BIN=$(abspath $(BUILD_DIR))/cerulean CERULEAN_SCREENSHOT_DIR=docs/screenshots \
+		node node_modules/@playwright/test/cli.js test e2e/screenshots.spec.ts
+
 unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit $(CTEST_ARGS)
 
@@ -44,12 +50,14 @@ SOURCES = $(shell git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hp
 
 format:
 	clang-format -i $(SOURCES)
+	cd web && node_modules/.bin/prettier --write --log-level warn .
 
 format-check:
 	scripts/check-format
 
 lint: configure
 	clang-tidy -p $(BUILD_DIR) --quiet $(filter src/%.cpp,$(SOURCES))
+	cd web && node_modules/.bin/eslint .
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -1,5 +1,6 @@
 #include "http/static_files.hpp"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <fstream>
@@ -44,22 +45,59 @@ bool AcceptsHtml(const Request& request) {
            accept->find("*/*") != std::string_view::npos;
 }
 
-Response FileResponse(const Request& request, const fs::path& file, bool immutable) {
+// Whether the client takes gzip: a "gzip" coding in Accept-Encoding that is not "q=0".
+bool AcceptsGzip(const Request& request) {
+    std::string_view accept = request.headers().Get("Accept-Encoding").value_or("");
+    while (!accept.empty()) {
+        const auto comma = accept.find(',');
+        std::string_view coding = accept.substr(0, comma);
+        accept = comma == std::string_view::npos ? std::string_view{} : accept.substr(comma + 1);
+        const auto semicolon = coding.find(';');
+        std::string_view name = coding.substr(0, semicolon);
+        while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+        while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+        if (!EqualsIgnoreCase(name, "gzip") && name != "*") continue;
+        if (semicolon == std::string_view::npos) return true;
+        std::string params(coding.substr(semicolon + 1));
+        params.erase(std::remove(params.begin(), params.end(), ' '), params.end());
+        return !(params == "q=0" || params == "q=0.0" || params == "q=0.00" || params == "q=0.000");
+    }
+    return false;
+}
+
+// The build's precompressed copy of `file` (NAME.gz, see web/scripts/compress-dist.mjs).
+std::optional<fs::path> Gzipped(const fs::path& file) {
+    fs::path gz = file;
+    gz += ".gz";
+    std::error_code ec;
+    if (!fs::is_regular_file(gz, ec)) return std::nullopt;
+    return gz;
+}
+
+Response FileResponse(const Request& request, const fs::path& original, bool immutable) {
+    // A client that takes gzip gets the precompressed copy when the build made one; the type,
+    // caching and validators are the original's (the ETag marked, as the bytes differ).
+    const std::optional<fs::path> gz = Gzipped(original);
+    const bool gzip = gz && AcceptsGzip(request);
+    const fs::path file = gzip ? *gz : original;
     std::error_code ec;
     const auto size = fs::file_size(file, ec);
     const auto mtime = fs::last_write_time(file, ec).time_since_epoch().count();
-    const std::string etag =
-        "W/\"" + std::to_string(size) + "-" + std::to_string(static_cast<long long>(mtime)) + "\"";
+    const std::string etag = "W/\"" + std::to_string(size) + "-" +
+                             std::to_string(static_cast<long long>(mtime)) + (gzip ? "-gz" : "") +
+                             "\"";
     Response response;
     response.headers.Set("ETag", etag);
     response.headers.Set("Cache-Control",
                          immutable ? "public, max-age=31536000, immutable" : "no-cache");
     response.headers.Set("X-Content-Type-Options", "nosniff");
+    if (gz) response.headers.Set("Vary", "Accept-Encoding");
     if (request.headers().Get("If-None-Match") == etag) {
         response.status = 304;
         return response;
     }
-    response.headers.Set("Content-Type", ContentTypeFor(file));
+    response.headers.Set("Content-Type", ContentTypeFor(original));
+    if (gzip) response.headers.Set("Content-Encoding", "gzip");
     response.headers.Set("Content-Length", std::to_string(size));
     response.producer = [file](BodySink& sink) -> Task<void> {
         auto in = std::make_unique<std::ifstream>(file, std::ios::binary);

@@ -67,6 +67,38 @@ TEST_F(StaticFilesTest, FallsBackToIndexForClientRoutes) {
     EXPECT_FALSE(files.Serve(missing_asset));
 }
 
+TEST_F(StaticFilesTest, SendsThePrecompressedCopyToClientsThatTakeGzip) {
+    Write(root_ / "assets" / "app-3f9a.js.gz", "GZIPPED-BYTES");
+    StaticFiles files(root_);
+    for (const auto* accept : {"gzip, deflate, br", "br;q=1.0, gzip;q=0.8", "*"}) {
+        SCOPED_TRACE(accept);
+        Request request("GET", "/assets/app-3f9a.js");
+        request.headers().Set("Accept-Encoding", accept);
+        auto response = files.Serve(request);
+        ASSERT_TRUE(response);
+        EXPECT_EQ(response->headers.Get("Content-Encoding"), "gzip");
+        EXPECT_EQ(response->headers.Get("Content-Type"), "text/javascript; charset=utf-8");
+        EXPECT_EQ(response->headers.Get("Vary"), "Accept-Encoding");
+        EXPECT_EQ(response->headers.Get("Cache-Control"), "public, max-age=31536000, immutable");
+        EXPECT_EQ(BodyOf(*response), "GZIPPED-BYTES");
+    }
+    for (const auto* accept : {"", "br", "gzip;q=0", "identity", "gzipx"}) {
+        SCOPED_TRACE(accept);
+        Request request("GET", "/assets/app-3f9a.js");
+        if (*accept != '\0') request.headers().Set("Accept-Encoding", accept);
+        auto response = files.Serve(request);
+        ASSERT_TRUE(response);
+        EXPECT_FALSE(response->headers.Has("Content-Encoding"));
+        EXPECT_EQ(response->headers.Get("Vary"), "Accept-Encoding");
+        EXPECT_EQ(BodyOf(*response), "console.log(1)");
+    }
+    // The two have different validators: a cached plain copy never answers for the gzipped one.
+    Request plain("GET", "/assets/app-3f9a.js");
+    Request zipped("GET", "/assets/app-3f9a.js");
+    zipped.headers().Set("Accept-Encoding", "gzip");
+    EXPECT_NE(files.Serve(plain)->headers.Get("ETag"), files.Serve(zipped)->headers.Get("ETag"));
+}
+
 TEST_F(StaticFilesTest, AnswersNotModifiedForItsETag) {
     StaticFiles files(root_);
     Request first("GET", "/index.html");

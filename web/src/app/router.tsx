@@ -1,13 +1,13 @@
 import { lazy, Suspense, type ReactNode } from 'react';
 import { createBrowserRouter, Navigate, Outlet, useLocation } from 'react-router';
 
-import { AppShell } from '@/app/shell/app-shell';
 import { PageSkeleton } from '@/components/page-skeleton';
 import { RouteError } from '@/components/route-error';
 import { useSession } from '@/lib/auth/use-session';
 import { rememberedConnection } from '@/lib/selected-connection';
 
-// Routes are split: the sign-in page loads only what it needs.
+// Routes are split: the sign-in page loads only what it needs (not even the signed-in frame).
+const AppShell = lazy(() => import('@/app/shell/app-shell').then((m) => ({ default: m.AppShell })));
 const SignInPage = lazy(() => import('@/features/auth/components/sign-in-page'));
 const RegisterPage = lazy(() => import('@/features/auth/components/register-page'));
 const SettingsPage = lazy(() => import('@/features/auth/components/settings-page'));
@@ -37,20 +37,68 @@ function Home() {
 
 export function createAppRouter() {
   return createBrowserRouter([
-    { path: '/sign-in', element: <Lazy><SignInPage /></Lazy>, errorElement: <RouteError /> },
-    { path: '/register', element: <Lazy><RegisterPage /></Lazy>, errorElement: <RouteError /> },
+    {
+      path: '/sign-in',
+      element: (
+        <Lazy>
+          <SignInPage />
+        </Lazy>
+      ),
+      errorElement: <RouteError />,
+    },
+    {
+      path: '/register',
+      element: (
+        <Lazy>
+          <RegisterPage />
+        </Lazy>
+      ),
+      errorElement: <RouteError />,
+    },
     {
       element: <RequireSession />,
       errorElement: <RouteError />,
       children: [
         {
-          element: <AppShell />,
+          element: (
+            <Lazy>
+              <AppShell />
+            </Lazy>
+          ),
           children: [
             { index: true, element: <Home /> },
-            { path: 'connections', element: <Lazy><ConnectionsPage /></Lazy> },
-            { path: 'settings', element: <Lazy><SettingsPage /></Lazy> },
-            { path: 'c/:connectionId', element: <Lazy><ContainersPage /></Lazy> },
-            { path: 'c/:connectionId/:container/*', element: <Lazy><BrowsePage /></Lazy> },
+            {
+              path: 'connections',
+              element: (
+                <Lazy>
+                  <ConnectionsPage />
+                </Lazy>
+              ),
+            },
+            {
+              path: 'settings',
+              element: (
+                <Lazy>
+                  <SettingsPage />
+                </Lazy>
+              ),
+            },
+            {
+              path: 'c/:connectionId',
+              element: (
+                <Lazy>
+                  <ContainersPage />
+                </Lazy>
+              ),
+            },
+            {
+              path: 'c/:connectionId/:container/*',
+              element: (
+                <Lazy>
+                  <BrowsePage />
+                </Lazy>
+              ),
+            },
             { path: '*', element: <RouteError notFound /> },
           ],
         },

@@ -23,6 +23,7 @@ export function ConfirmDialog({
   confirmLabel,
   danger = true,
   busy = false,
+  confirmDisabled = false,
   error,
   onConfirm,
   onCancel,
@@ -33,6 +34,8 @@ export function ConfirmDialog({
   confirmLabel: string;
   danger?: boolean;
   busy?: boolean;
+  /** Keeps the confirm button disabled (e.g. until the user typed the name to confirm). */
+  confirmDisabled?: boolean;
   error?: unknown;
   onConfirm: () => void;
   onCancel: () => void;
@@ -53,9 +56,13 @@ export function ConfirmDialog({
             <Button
               appearance="primary"
               onClick={onConfirm}
-              disabled={busy}
+              disabled={busy || confirmDisabled}
               icon={busy ? <Spinner size="tiny" /> : undefined}
-              style={danger ? { backgroundColor: 'var(--colorPaletteRedBackground3)' } : undefined}
+              style={
+                danger && !(busy || confirmDisabled)
+                  ? { backgroundColor: 'var(--colorPaletteRedBackground3)' }
+                  : undefined
+              }
             >
               {confirmLabel}
             </Button>

@@ -12,18 +12,34 @@ const useStyles = makeStyles({
     color: tokens.colorNeutralForeground2,
   },
   icon: { fontSize: '48px', color: tokens.colorBrandForeground1 },
+  title: { margin: 0 },
+  body: { maxWidth: '560px' },
 });
 
 /** What an empty view says: what is not there, and what to do next. */
-export function EmptyState({ icon, title, children, actions }: { icon?: ReactNode; title: string; children?: ReactNode; actions?: ReactNode }) {
+export function EmptyState({
+  icon,
+  title,
+  children,
+  actions,
+}: {
+  icon?: ReactNode;
+  title: string;
+  children?: ReactNode;
+  actions?: ReactNode;
+}) {
   const styles = useStyles();
   return (
     <div className={styles.root} role="status">
-      {icon ? <span className={styles.icon} aria-hidden>{icon}</span> : null}
-      <Text as="h2" size={500} weight="semibold">
+      {icon ? (
+        <span className={styles.icon} aria-hidden>
+          {icon}
+        </span>
+      ) : null}
+      <Text as="h2" size={500} weight="semibold" className={styles.title}>
         {title}
       </Text>
-      {children ? <Text>{children}</Text> : null}
+      {children ? <Text className={styles.body}>{children}</Text> : null}
       {actions}
     </div>
   );

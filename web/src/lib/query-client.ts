@@ -9,8 +9,7 @@ export function createQueryClient(): QueryClient {
       queries: {
         staleTime: 15_000,
         refetchOnWindowFocus: false,
-        retry: (count, error) =>
-          count < 2 && (!(error instanceof ProblemError) || error.retryable),
+        retry: (count, error) => count < 2 && (!(error instanceof ProblemError) || error.retryable),
       },
       mutations: { retry: false },
     },

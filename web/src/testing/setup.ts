@@ -1,7 +1,10 @@
 import '@testing-library/jest-dom/vitest';
 
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { afterEach } from 'vitest';
+
+// CI runs these beside the C++ suites on two cores: give findBy*/waitFor room to breathe.
+configure({ asyncUtilTimeout: 5000 });
 
 afterEach(() => {
   cleanup();

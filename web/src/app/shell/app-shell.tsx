@@ -82,7 +82,12 @@ export function AppShell() {
     <div className={mergeClasses(styles.root, narrow && styles.narrow)}>
       <header className={styles.header}>
         {narrow ? (
-          <Button appearance="subtle" icon={<NavigationRegular />} aria-label="Open navigation" onClick={() => setDrawerOpen(true)} />
+          <Button
+            appearance="subtle"
+            icon={<NavigationRegular />}
+            aria-label="Open navigation"
+            onClick={() => setDrawerOpen(true)}
+          />
         ) : null}
         <RouterLink to="/" className={styles.brand} aria-label="Cerulean home">
           <CloudRegular className={styles.brandIcon} />
@@ -93,7 +98,13 @@ export function AppShell() {
           )}
         </RouterLink>
         <ConnectionSwitcher compact={narrow} />
-        {narrow ? <span className={styles.spacer} /> : <div className={styles.pathBox}><PathBox /></div>}
+        {narrow ? (
+          <span className={styles.spacer} />
+        ) : (
+          <div className={styles.pathBox}>
+            <PathBox />
+          </div>
+        )}
         {narrow ? null : <span className={styles.spacer} />}
         <AccountMenu />
       </header>
@@ -101,7 +112,14 @@ export function AppShell() {
         <Drawer type="overlay" open={drawerOpen} onOpenChange={(_, data) => setDrawerOpen(data.open)}>
           <DrawerHeader>
             <DrawerHeaderTitle
-              action={<Button appearance="subtle" aria-label="Close navigation" icon={<Dismiss24Regular />} onClick={() => setDrawerOpen(false)} />}
+              action={
+                <Button
+                  appearance="subtle"
+                  aria-label="Close navigation"
+                  icon={<Dismiss24Regular />}
+                  onClick={() => setDrawerOpen(false)}
+                />
+              }
             >
               Cerulean
             </DrawerHeaderTitle>

@@ -1,7 +1,7 @@
 import { makeStyles, mergeClasses, tokens } from '@fluentui/react-components';
 import { FolderRegular, PlugConnectedRegular, SettingsRegular } from '@fluentui/react-icons';
 import type { ReactNode } from 'react';
-import { NavLink } from 'react-router';
+import { NavLink, useLocation } from 'react-router';
 
 import { ConnectionNav } from '@/features/connections/components/connection-nav';
 import { rememberedConnection } from '@/lib/selected-connection';
@@ -19,20 +19,44 @@ const useStyles = makeStyles({
     ':hover': { backgroundColor: tokens.colorNeutralBackground1Hover },
     ':focus-visible': { outline: `2px solid ${tokens.colorStrokeFocus2}` },
   },
+  icon: { display: 'inline-flex', fontSize: '20px' },
+  // Neutral text on the selected background keeps 4.5:1 in both themes; the brand colour
+  // marks it through the icon and the bar at the left.
   active: {
     backgroundColor: tokens.colorNeutralBackground1Selected,
     fontWeight: tokens.fontWeightSemibold,
-    color: tokens.colorBrandForeground1,
+    color: tokens.colorNeutralForeground1Selected,
+    boxShadow: `inset 3px 0 0 ${tokens.colorBrandStroke1}`,
   },
   divider: { borderTop: `1px solid ${tokens.colorNeutralStroke2}`, margin: `${tokens.spacingVerticalS} 0` },
 });
 
-function Section({ to, icon, children, end }: { to: string; icon: ReactNode; children: ReactNode; end?: boolean }) {
+function Section({
+  to,
+  icon,
+  children,
+  end,
+  activeWhen,
+}: {
+  to: string;
+  icon: ReactNode;
+  children: ReactNode;
+  end?: boolean;
+  /** Overrides the router's idea of "active" (Browse is active anywhere under /c/). */
+  activeWhen?: boolean;
+}) {
   const styles = useStyles();
   return (
     <li>
-      <NavLink to={to} end={end} className={({ isActive }) => mergeClasses(styles.link, isActive && styles.active)}>
-        <span aria-hidden>{icon}</span>
+      <NavLink
+        to={to}
+        end={end}
+        className={({ isActive }) => mergeClasses(styles.link, (activeWhen ?? isActive) && styles.active)}
+        aria-current={activeWhen === undefined ? undefined : activeWhen ? 'page' : false}
+      >
+        <span aria-hidden className={styles.icon}>
+          {icon}
+        </span>
         {children}
       </NavLink>
     </li>
@@ -43,10 +67,15 @@ function Section({ to, icon, children, end }: { to: string; icon: ReactNode; chi
 export function SideNav() {
   const styles = useStyles();
   const connection = rememberedConnection();
+  const { pathname } = useLocation();
   return (
     <>
       <ul className={styles.list}>
-        <Section to={connection ? `/c/${connection}` : '/connections'} icon={<FolderRegular />}>
+        <Section
+          to={connection ? `/c/${connection}` : '/connections'}
+          icon={<FolderRegular />}
+          activeWhen={pathname.startsWith('/c/')}
+        >
           Browse
         </Section>
         <Section to="/connections" icon={<PlugConnectedRegular />} end>

@@ -6,6 +6,17 @@ import { api, unwrap } from '@/lib/api/client';
 import type { components } from '@/lib/api/schema.gen';
 
 export type Connection = components['schemas']['ConnectionRead'];
+export type AuthType = components['schemas']['AuthType'];
+
+/** Each auth type in words, as the console names it. */
+export const authTypeLabels: Record<AuthType, string> = {
+  connection_string: 'Connection string',
+  account_key: 'Account name and key',
+  sas_token: 'SAS token',
+  service_principal: 'Service principal',
+  user_ms_identity: 'Entra ID access token',
+  anonymous: 'Anonymous (public access)',
+};
 
 export const connectionKeys = {
   all: ['connections'] as const,
@@ -40,4 +51,11 @@ export function canSignLinks(connection: Connection): 'yes' | 'maybe' | 'no' {
     default:
       return 'no';
   }
+}
+
+/** Connections in the order the console lists them: by name, as people read names. */
+export function sortConnections(connections: readonly Connection[]): Connection[] {
+  return [...connections].sort(
+    (a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base', numeric: true }) || a.id - b.id,
+  );
 }
