@@ -11,7 +11,7 @@ import { useSystemDark } from '@/lib/hooks/use-system-dark';
 export function App() {
   const dark = useSystemDark();
   const [queryClient] = useState(createQueryClient);
-  const [router] = useState(createAppRouter);
+  const [router] = useState(() => createAppRouter(queryClient));
   return (
     <FluentProvider theme={dark ? webDarkTheme : webLightTheme} style={{ height: '100%' }}>
       <QueryClientProvider client={queryClient}>

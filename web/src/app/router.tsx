@@ -1,19 +1,25 @@
 import { lazy, Suspense, type ReactNode } from 'react';
-import { createBrowserRouter, Navigate, Outlet, useLocation } from 'react-router';
+import type { QueryClient } from '@tanstack/react-query';
+import { createBrowserRouter, Navigate, Outlet, useLocation, type LoaderFunctionArgs } from 'react-router';
 
 import { PageSkeleton } from '@/components/page-skeleton';
 import { RouteError } from '@/components/route-error';
+import { blobListingQuery } from '@/features/browse/api/blobs';
+import { getSession } from '@/lib/auth/session';
 import { useSession } from '@/lib/auth/use-session';
+import { parseBrowseUrl } from '@/lib/paths';
 import { rememberedConnection } from '@/lib/selected-connection';
 
 // Routes are split: the sign-in page loads only what it needs (not even the signed-in frame).
-const AppShell = lazy(() => import('@/app/shell/app-shell').then((m) => ({ default: m.AppShell })));
+const loadShell = () => import('@/app/shell/app-shell');
+const loadBrowsePage = () => import('@/features/browse/components/browse-page');
+const AppShell = lazy(() => loadShell().then((m) => ({ default: m.AppShell })));
 const SignInPage = lazy(() => import('@/features/auth/components/sign-in-page'));
 const RegisterPage = lazy(() => import('@/features/auth/components/register-page'));
 const SettingsPage = lazy(() => import('@/features/auth/components/settings-page'));
 const ConnectionsPage = lazy(() => import('@/features/connections/components/connections-page'));
 const ContainersPage = lazy(() => import('@/features/browse/components/containers-page'));
-const BrowsePage = lazy(() => import('@/features/browse/components/browse-page'));
+const BrowsePage = lazy(loadBrowsePage);
 
 function Lazy({ children }: { children: ReactNode }) {
   return <Suspense fallback={<PageSkeleton />}>{children}</Suspense>;
@@ -35,7 +41,27 @@ function Home() {
   return <Navigate to={id ? `/c/${id}` : '/connections'} replace />;
 }
 
-export function createAppRouter() {
+/**
+ * Starts a folder's listing, and the code of the frame and the page, as soon as its URL is
+ * navigated to: a cold open of a deep link otherwise loads the frame, then the page, then asks
+ * for the listing, one after the other. The page then finds all three under way. Never blocks
+ * or fails the navigation.
+ */
+function prefetchFolder(queryClient: QueryClient) {
+  return ({ request }: LoaderFunctionArgs) => {
+    const url = new URL(request.url);
+    const place = parseBrowseUrl(url.pathname, url.search);
+    if (place?.container && getSession()) {
+      void loadShell();
+      void loadBrowsePage();
+      const folder = { connectionId: place.connectionId, container: place.container, prefix: place.prefix };
+      void queryClient.prefetchInfiniteQuery(blobListingQuery(folder, place.filter ?? ''));
+    }
+    return null;
+  };
+}
+
+export function createAppRouter(queryClient: QueryClient) {
   return createBrowserRouter([
     {
       path: '/sign-in',
@@ -93,6 +119,7 @@ export function createAppRouter() {
             },
             {
               path: 'c/:connectionId/:container/*',
+              loader: prefetchFolder(queryClient),
               element: (
                 <Lazy>
                   <BrowsePage />

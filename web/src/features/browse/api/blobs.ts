@@ -9,7 +9,7 @@ export type BlobList = components['schemas']['BlobList'];
 export type CopyResult = components['schemas']['CopyResult'];
 
 /** The first page is small so that the first rows show at once; the rest come in big pages. */
-export const firstPageSize = 1000;
+export const firstPageSize = 250;
 export const nextPageSize = 5000;
 
 export const blobKeys = {
