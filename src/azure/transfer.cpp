@@ -352,18 +352,20 @@ bool NeedsStreamedCopy(const StorageError& error) {
 
 // --- Sources and sinks ------------------------------------------------------------------------
 
-FileSource::FileSource(const std::filesystem::path& path) {
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+FileSource::FileSource(const std::filesystem::path& path)
+    : FileSource(::open(path.c_str(), O_RDONLY | O_CLOEXEC), path.string()) {}
+
+FileSource::FileSource(int fd, std::string_view name) : fd_(fd) {
     if (fd_ < 0) {
         const int error = errno;
         throw Error(error == ENOENT ? ErrorCode::kNotFound : ErrorCode::kInvalidArgument,
-                    SystemMessage("cannot open " + path.string(), error), "local_file");
+                    SystemMessage("cannot open " + std::string(name), error), "local_file");
     }
     struct stat info {};
     if (::fstat(fd_, &info) != 0 || !S_ISREG(info.st_mode)) {
         ::close(fd_);
         fd_ = -1;
-        throw Error(ErrorCode::kInvalidArgument, path.string() + " is not a regular file",
+        throw Error(ErrorCode::kInvalidArgument, std::string(name) + " is not a regular file",
                     "local_file");
     }
     size_ = static_cast<std::uint64_t>(info.st_size);
@@ -447,6 +449,13 @@ std::size_t FileSink::ReadAt(std::uint64_t offset, char* buffer, std::size_t siz
 void FileSink::Finish(std::uint64_t end_offset) {
     if (::ftruncate(fd_, static_cast<off_t>(end_offset)) != 0) {
         throw Error(ErrorCode::kInternal, SystemMessage("cannot write a local file", errno),
+                    "local_file");
+    }
+}
+
+void FileSink::Sync() {
+    if (::fsync(fd_) != 0) {
+        throw Error(ErrorCode::kInternal, SystemMessage("cannot flush a local file", errno),
                     "local_file");
     }
 }

@@ -103,6 +103,10 @@ class FileSource final : public UploadSource {
  public:
     /// Opens `path`. Throws core::Error (kNotFound or kInvalidArgument) when it cannot.
     explicit FileSource(const std::filesystem::path& path);
+    /// Takes over `fd`, a file already open for reading (e.g. opened with openat and
+    /// O_NOFOLLOW by a caller that confines paths); `name` is for messages. Throws core::Error
+    /// (kInvalidArgument), closing `fd`, when it is not a regular file.
+    FileSource(int fd, std::string_view name);
     /// Closes the file.
     ~FileSource() override;
     FileSource(const FileSource&) = delete;
@@ -170,6 +174,9 @@ class FileSink final : public DownloadSink {
  public:
     /// Creates (or, with `resume`, opens without truncating) `path`. Throws core::Error.
     explicit FileSink(const std::filesystem::path& path, bool resume = false);
+    /// Takes over `fd`, a file already open for reading and writing (e.g. created with openat
+    /// and O_NOFOLLOW by a caller that confines paths).
+    explicit FileSink(int fd) : fd_(fd) {}
     /// Closes the file.
     ~FileSink() override;
     FileSink(const FileSink&) = delete;
@@ -184,6 +191,9 @@ class FileSink final : public DownloadSink {
     [[nodiscard]] bool readable() const override { return true; }
     /// Cuts the file at `end_offset` (a resumed file may have been longer).
     void Finish(std::uint64_t end_offset) override;
+    /// Flushes the file's data and metadata to the disk (fsync), so that a file renamed into
+    /// place afterwards survives a crash whole. Throws core::Error (kInternal) when it cannot.
+    void Sync();
 
  private:
     int fd_ = -1;

@@ -1,17 +1,12 @@
 #include "cli/blob_command.hpp"
 
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
-#include <memory>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <string>
@@ -24,13 +19,16 @@
 #include "azure/storage_error.hpp"
 #include "azure/transfer.hpp"
 #include "azure/transfer_pool.hpp"
+#include "cli/blob_session.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/partial_download.hpp"
 #include "cli/progress_bar.hpp"
 #include "cli/remote_path.hpp"
-#include "cli/size_parser.hpp"
+#include "cli/sync_command.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "sync/content_type.hpp"
+#include "sync/local_path.hpp"
 
 namespace cerulean::cli {
 namespace {
@@ -40,125 +38,10 @@ using azure::BlobClient;
 using azure::TransferResult;
 using core::Error;
 using core::ErrorCode;
+using sync::GuessContentType;
+using sync::SafeRelativePath;
 
 constexpr std::string_view kEnvironmentVariable = "AZURE_STORAGE_CONNECTION_STRING";
-
-// A usage error: exit 2.
-Error Usage(std::string message) {
-    return {ErrorCode::kInvalidArgument, std::move(message), "usage"};
-}
-
-// Everything one run of a verb shares: the account, the pool, the output and the counters.
-class Session {
- public:
-    Session(const BlobArgs& args, std::string connection_string, const InterruptHandler* interrupt)
-        : args_(args),
-          interrupt_(interrupt),
-          client_(BlobClient::FromConnectionString(connection_string, ClientOptionsFor(args))),
-          bar_(::isatty(STDERR_FILENO) == 1) {
-        // Every call of a transfer stops (between tries, or mid-stream) on a signal.
-        if (interrupt_ != nullptr) call_.stop = interrupt_->token();
-        options_.call = call_;
-        if (!args.block_size.empty()) {
-            // A blob that fits in one block goes up in one request.
-            options_.block_size = ParseSize(args.block_size);
-            options_.single_shot_threshold = options_.block_size;
-        }
-        options_.concurrency = args.concurrency;
-        const ChecksumChoice checksum = ParseChecksum(args.checksum, args.no_checksum, args.verb);
-        options_.transactional_md5 = checksum.block;
-        options_.compute_md5 = checksum.whole;
-        options_.on_progress = [this](std::uint64_t bytes) { bar_.AddBytes(bytes); };
-        pool_ = std::make_unique<azure::TransferPool>(
-            args.concurrency == 0 ? azure::AutoConcurrency() : args.concurrency);
-        transfer_.emplace(*pool_, options_);
-    }
-
-    static azure::ClientOptions ClientOptionsFor(const BlobArgs& args) {
-        azure::ClientOptions options;
-        const std::size_t connections = args.concurrency == 0 ? 64 : args.concurrency * 2;
-        options.transport_options.max_idle_connections = std::max<std::size_t>(connections, 16);
-        // A command-line transfer should ride out a busy or flaky service, as AzCopy (20
-        // tries) and rclone (10 low-level retries) do: backoff doubles to a 30 s cap.
-        options.pipeline.retry.max_retries = 10;
-        return options;
-    }
-
-    const BlobArgs& args() const { return args_; }
-    const BlobClient& client() const { return client_; }
-    azure::TransferPool& pool() { return *pool_; }
-    const azure::Transfer& transfer() const { return *transfer_; }
-    const azure::TransferOptions& options() const { return transfer_->options(); }
-    ProgressBar& bar() { return bar_; }
-    // Options of single calls: stopped by a signal too.
-    const azure::CallOptions& call() const { return call_; }
-    // Whether a signal asked to stop: start nothing new.
-    bool stopped() const { return call_.stop.stop_requested(); }
-
-    // One JSON Lines object (with --json) or a plain line, never interleaved.
-    void Emit(const boost::json::object& json, const std::string& plain) {
-        const std::lock_guard lock(output_);
-        if (args_.json) {
-            std::cout << boost::json::serialize(json) << '\n';
-        } else if (!plain.empty()) {
-            std::cout << plain << '\n';
-        }
-    }
-
-    // One readable line on stderr for a failed item, `note` added when given. Calls stopped by
-    // a signal fail by the dozen: their lines would drown the summary, which says it.
-    void Fail(std::string_view item, const std::exception& error, std::string_view note = {}) {
-        failures_.fetch_add(1);
-        const auto* e = dynamic_cast<const Error*>(&error);
-        if (stopped() && e != nullptr && e->reason() == "cancelled" && note.empty()) return;
-        Note(item,
-             std::string(error.what()) + (note.empty() ? "" : " (" + std::string(note) + ")"));
-    }
-
-    // One line on stderr about an item (that did not fail).
-    void Note(std::string_view item, std::string_view text) {
-        const std::lock_guard lock(output_);
-        std::cout.flush();
-        if (::isatty(STDERR_FILENO) == 1) std::cerr << "\r\x1b[2K";
-        std::cerr << "cerulean blob " << args_.verb << ": ";
-        if (!item.empty()) std::cerr << item << ": ";
-        std::cerr << text << '\n';
-    }
-
-    // The final summary line (stderr, so that stdout stays parseable). When items failed, their
-    // lines are the news: a run that moved nothing prints no success-style "0 files" line after
-    // them, and one that moved some says how many failed.
-    void Summary(std::string_view verb, std::string_view noun) {
-        bar_.Stop();
-        std::cout.flush();
-        const int failed = failures();
-        if (failed > 0 && bar_.items() == 0 && !stopped()) return;
-        std::cerr << (stopped() ? "interrupted: " : "")
-                  << FormatSummary(verb, bar_.items(), noun, bar_.bytes(), bar_.elapsed());
-        if (failed > 0) std::cerr << "; " << failed << " failed";
-        std::cerr << '\n';
-    }
-
-    int failures() const { return failures_.load(); }
-
-    // 128 + the signal when one stopped the run, else 0, or 1 when an item failed.
-    int ExitStatus() const {
-        if (stopped()) return interrupt_->exit_status();
-        return failures() == 0 ? 0 : 1;
-    }
-
- private:
-    const BlobArgs& args_;
-    const InterruptHandler* interrupt_;
-    azure::CallOptions call_;
-    BlobClient client_;
-    azure::TransferOptions options_;
-    std::unique_ptr<azure::TransferPool> pool_;
-    std::optional<azure::Transfer> transfer_;
-    ProgressBar bar_;
-    std::mutex output_;
-    std::atomic<int> failures_{0};
-};
 
 std::string TimeText(const std::optional<core::UnixMillis>& t) {
     return t ? core::FormatRfc3339(*t) : std::string();
@@ -190,25 +73,13 @@ std::string BaseName(std::string_view name) {
     return std::string(slash == std::string_view::npos ? name : name.substr(slash + 1));
 }
 
-void Need(const BlobArgs& args, std::size_t count, std::string_view usage) {
-    if (args.operands.size() != count) {
-        throw Usage("usage: cerulean blob " + args.verb + " " + std::string(usage));
-    }
-}
-
 RemotePath Remote(std::string_view text) {
     return ParseRemotePath(text);
 }
 
-RemotePath RemoteWithContainer(std::string_view text) {
-    RemotePath remote = Remote(text);
-    if (remote.container.empty()) throw Usage("'" + std::string(text) + "' names no container");
-    return remote;
-}
-
 // --- ls -----------------------------------------------------------------------------------------
 
-int List(Session& s) {
+int List(BlobSession& s) {
     const BlobArgs& args = s.args();
     if (args.operands.size() > 1) throw Usage("usage: cerulean blob ls [az://CONTAINER[/PREFIX]]");
     s.bar().Stop();
@@ -264,7 +135,7 @@ int List(Session& s) {
 
 // --- mb, rb -------------------------------------------------------------------------------------
 
-int MakeContainer(Session& s) {
+int MakeContainer(BlobSession& s) {
     Need(s.args(), 1, "az://CONTAINER");
     const RemotePath remote = RemoteWithContainer(s.args().operands[0]);
     if (!remote.path.empty()) throw Usage("mb takes a container, not a blob path");
@@ -276,7 +147,7 @@ int MakeContainer(Session& s) {
     return 0;
 }
 
-int RemoveContainer(Session& s) {
+int RemoveContainer(BlobSession& s) {
     Need(s.args(), 1, "az://CONTAINER [--force]");
     const RemotePath remote = RemoteWithContainer(s.args().operands[0]);
     if (!remote.path.empty()) throw Usage("rb takes a container, not a blob path");
@@ -305,7 +176,7 @@ azure::UploadOptions UploadOptionsFor(const fs::path& file) {
     return upload;
 }
 
-void PutOne(Session& s, const fs::path& file, const std::string& container,
+void PutOne(BlobSession& s, const fs::path& file, const std::string& container,
             const std::string& name) {
     try {
         azure::FileSource source(file);
@@ -318,7 +189,7 @@ void PutOne(Session& s, const fs::path& file, const std::string& container,
     }
 }
 
-int Put(Session& s) {
+int Put(BlobSession& s) {
     Need(s.args(), 2, "LOCAL az://CONTAINER/NAME");
     const fs::path local = s.args().operands[0];
     const RemotePath remote = RemoteWithContainer(s.args().operands[1]);
@@ -381,7 +252,7 @@ int Put(Session& s) {
 
 // A kept partial download that `--resume` may continue for the blob at `url`, or none (then
 // the download starts afresh, saying why on stderr when there was a record).
-std::optional<PartialRecord> ResumableRecord(Session& s, std::string_view name,
+std::optional<PartialRecord> ResumableRecord(BlobSession& s, std::string_view name,
                                              const fs::path& partial, const std::string& url) {
     std::optional<PartialRecord> record = ReadPartialRecord(RecordPathFor(partial));
     if (!record || record->prefix == 0) return std::nullopt;
@@ -438,7 +309,7 @@ struct PartialProgress {
 // blob, with a record of the blob, its ETag and the prefix, which `--resume` continues (pinned
 // to that ETag, and checked whole by MD5 as usual). Without `--resume` any partial file is
 // replaced.
-void GetOne(Session& s, const std::string& container, const std::string& name,
+void GetOne(BlobSession& s, const std::string& container, const std::string& name,
             const fs::path& target) {
     if (s.stopped()) return;
     const fs::path partial = PartialPathFor(target);
@@ -515,7 +386,7 @@ void GetOne(Session& s, const std::string& container, const std::string& name,
 }
 
 // Writes a blob to stdout, in order, with bounded memory.
-int GetToStdout(Session& s, const RemotePath& remote) {
+int GetToStdout(BlobSession& s, const RemotePath& remote) {
     class StdoutSink final : public azure::DownloadSink {
      public:
         void WriteAt(std::uint64_t /*offset*/, std::string_view bytes) override {
@@ -536,7 +407,7 @@ int GetToStdout(Session& s, const RemotePath& remote) {
     return s.ExitStatus();
 }
 
-int Get(Session& s) {
+int Get(BlobSession& s) {
     Need(s.args(), 2, "az://CONTAINER/NAME LOCAL");
     const RemotePath remote = RemoteWithContainer(s.args().operands[0]);
     const std::string local_text = s.args().operands[1];
@@ -614,7 +485,7 @@ int Get(Session& s) {
 
 // --- rm -----------------------------------------------------------------------------------------
 
-int Remove(Session& s) {
+int Remove(BlobSession& s) {
     Need(s.args(), 1, "az://CONTAINER/NAME");
     const RemotePath remote = RemoteWithContainer(s.args().operands[0]);
     auto remove = [&s, &remote](const std::string& name) {
@@ -658,7 +529,7 @@ int Remove(Session& s) {
 
 // --- cp -----------------------------------------------------------------------------------------
 
-int Copy(Session& s) {
+int Copy(BlobSession& s) {
     Need(s.args(), 2, "az://C1/N1 az://C2/N2 [--dest-connection-string CS]");
     if (!IsRemotePath(s.args().operands[0]) || !IsRemotePath(s.args().operands[1])) {
         throw Usage("cp copies between remote paths (use put or get for local files)");
@@ -671,7 +542,7 @@ int Copy(Session& s) {
     std::optional<BlobClient> other;
     if (!s.args().dest_connection_string.empty()) {
         other.emplace(BlobClient::FromConnectionString(s.args().dest_connection_string,
-                                                       Session::ClientOptionsFor(s.args())));
+                                                       BlobSession::ClientOptionsFor(s.args())));
     }
     const BlobClient& destination = other ? *other : s.client();
     try {
@@ -690,35 +561,6 @@ int Copy(Session& s) {
 
 }  // namespace
 
-std::string GuessContentType(std::string_view file_name) {
-    static const std::vector<std::pair<std::string_view, std::string_view>> kTypes{
-        {"html", "text/html"},        {"htm", "text/html"},
-        {"css", "text/css"},          {"js", "text/javascript"},
-        {"mjs", "text/javascript"},   {"json", "application/json"},
-        {"txt", "text/plain"},        {"md", "text/markdown"},
-        {"csv", "text/csv"},          {"xml", "application/xml"},
-        {"png", "image/png"},         {"jpg", "image/jpeg"},
-        {"jpeg", "image/jpeg"},       {"gif", "image/gif"},
-        {"svg", "image/svg+xml"},     {"webp", "image/webp"},
-        {"ico", "image/x-icon"},      {"pdf", "application/pdf"},
-        {"zip", "application/zip"},   {"gz", "application/gzip"},
-        {"tar", "application/x-tar"}, {"wasm", "application/wasm"},
-        {"mp4", "video/mp4"},         {"mp3", "audio/mpeg"},
-        {"woff2", "font/woff2"},      {"parquet", "application/vnd.apache.parquet"},
-    };
-    const std::size_t dot = file_name.rfind('.');
-    if (dot != std::string_view::npos && dot + 1 < file_name.size()) {
-        std::string ext;
-        for (char c : file_name.substr(dot + 1)) {
-            ext += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        }
-        for (const auto& [suffix, type] : kTypes) {
-            if (suffix == ext) return std::string(type);
-        }
-    }
-    return "application/octet-stream";
-}
-
 ChecksumChoice ParseChecksum(std::string_view mode, bool no_checksum, std::string_view verb) {
     if (no_checksum) return {false, false};
     if (mode.empty() || mode == "auto") {
@@ -732,22 +574,6 @@ ChecksumChoice ParseChecksum(std::string_view mode, bool no_checksum, std::strin
     if (mode == "none") return {false, false};
     throw Usage("--checksum takes auto, block, whole, both or none, not '" + std::string(mode) +
                 "'");
-}
-
-std::string SafeRelativePath(std::string_view blob_name) {
-    if (blob_name.empty() || blob_name.front() == '/') return {};
-    std::string_view rest = blob_name;
-    while (true) {
-        const std::size_t slash = rest.find('/');
-        const std::string_view segment = rest.substr(0, slash);
-        if (segment.empty() || segment == "." || segment == ".." ||
-            segment.find('\0') != std::string_view::npos) {
-            return {};
-        }
-        if (slash == std::string_view::npos) break;
-        rest.remove_prefix(slash + 1);
-    }
-    return std::string(blob_name);
 }
 
 int RunBlob(const BlobArgs& args, const Environment& environment,
@@ -769,7 +595,7 @@ int RunBlob(const BlobArgs& args, const Environment& environment,
         return true;
     };
     try {
-        Session session(args, connection_string, interrupt);
+        BlobSession session(args, connection_string, interrupt);
         const std::string& verb = args.verb;
         if (verb == "ls") return List(session);
         if (verb == "mb") return MakeContainer(session);
@@ -778,6 +604,7 @@ int RunBlob(const BlobArgs& args, const Environment& environment,
         if (verb == "get") return Get(session);
         if (verb == "rm") return Remove(session);
         if (verb == "cp") return Copy(session);
+        if (verb == "sync") return RunSync(session);
         throw Usage("unknown verb '" + verb + "'");
     } catch (const azure::StorageError& e) {
         if (interrupted()) return interrupt->exit_status();
@@ -811,6 +638,8 @@ BlobCommand::BlobCommand(CLI::App& blob) : app_(blob) {
          "az://C/NAME LOCAL"},
         {"rm", "Delete a blob (every blob starting with NAME with --recursive)", "az://C/NAME"},
         {"cp", "Copy a blob, server-side where possible", "az://C1/N1 az://C2/N2"},
+        {"sync", "Make DST like SRC (a local folder or az://C[/PREFIX]; both az:// copies)",
+         "SRC DST"},
     };
     for (const Verb& verb : kVerbs) {
         CLI::App* sub = blob.add_subcommand(verb.name, verb.help);
@@ -829,7 +658,7 @@ BlobCommand::BlobCommand(CLI::App& blob) : app_(blob) {
                         "MD5s to use: block (a transactional MD5 with every request, checked by "
                         "the service), whole (the blob's MD5, stored on upload and checked on "
                         "download), both, none; default auto: block for put (and the blob's MD5 "
-                        "when one request carries it), whole for get, both for cp");
+                        "when one request carries it), whole for get, both for cp and sync");
         if (name == "ls" || name == "put" || name == "get" || name == "rm") {
             sub->add_flag("-r,--recursive", args_.recursive, "Recurse into folders / prefixes");
         }
@@ -839,10 +668,11 @@ BlobCommand::BlobCommand(CLI::App& blob) : app_(blob) {
                           "file it kept, when the blob has not changed since (else start afresh)");
         }
         if (name == "rb") sub->add_flag("--force", args_.force, "Remove even when not empty");
-        if (name == "cp") {
+        if (name == "cp" || name == "sync") {
             sub->add_option("--dest-connection-string", args_.dest_connection_string,
                             "Connection string of the destination account");
         }
+        if (name == "sync") AddSyncOptions(*sub, args_);
     }
 }
 

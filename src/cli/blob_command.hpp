@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,7 @@ class InterruptHandler;
 
 /// What `cerulean blob VERB …` was given (options follow the verb).
 struct BlobArgs {
-    std::string verb;                    ///< ls, mb, rb, put, get, rm or cp
+    std::string verb;                    ///< ls, mb, rb, put, get, rm, cp or sync
     std::vector<std::string> operands;   ///< positional arguments of the verb
     std::string connection_string;       ///< `--connection-string`, or empty
     std::string dest_connection_string;  ///< `--dest-connection-string` (cp), or empty
@@ -31,6 +32,14 @@ struct BlobArgs {
     std::string checksum;
     /// `--resume` (get): continue a kept partial download when its blob has not changed.
     bool resume = false;
+    /// `--delete` (sync): delete what the destination has and the source lacks.
+    bool delete_extraneous = false;
+    /// `--max-delete N` (sync): at most N deletes, or none at all; negative: no limit.
+    std::int64_t max_delete = -1;
+    /// `--compare` (sync): "size_mtime" (default) or "md5".
+    std::string compare;
+    /// `--dry-run` (sync): show what would be copied and deleted, change nothing.
+    bool dry_run = false;
 };
 
 /// Which MD5s a transfer uses.
@@ -74,13 +83,5 @@ class BlobCommand {
 /// Runs `args` (see BlobCommand::Run); separate from CLI11 so that it can be called directly.
 int RunBlob(const BlobArgs& args, const Environment& environment,
             const InterruptHandler* interrupt = nullptr);
-
-/// A content type guessed from a file name's extension ("application/octet-stream" when
-/// unknown), as Azure's tools do when uploading.
-std::string GuessContentType(std::string_view file_name);
-
-/// The relative local path a blob name maps to under a download folder, or empty when the name
-/// cannot be a safe relative path (an absolute path, an empty, "." or ".." segment).
-std::string SafeRelativePath(std::string_view blob_name);
 
 }  // namespace cerulean::cli

@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
 
     auto* serve = app.add_subcommand("serve", "Serve the HTTP API and the web UI");
     auto* migrate = app.add_subcommand("migrate", "Apply pending database migrations");
-    auto* blob = app.add_subcommand("blob", "Work with blobs: ls, mb, rb, put, get, rm, cp");
+    auto* blob = app.add_subcommand("blob", "Work with blobs: ls, mb, rb, put, get, rm, cp, sync");
     const cerulean::cli::BlobCommand blob_command(*blob);
 
     auto* user = app.add_subcommand("user", "Manage user accounts");

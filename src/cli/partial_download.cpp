@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "core/error.hpp"
+#include "sync/local_path.hpp"
 
 namespace cerulean::cli {
 namespace {
@@ -19,7 +20,7 @@ constexpr std::int64_t kRecordVersion = 1;
 }  // namespace
 
 fs::path PartialPathFor(const fs::path& target) {
-    return target.parent_path() / ("." + target.filename().string() + ".cerulean-partial");
+    return target.parent_path() / sync::TemporaryNameFor(target.filename().string());
 }
 
 fs::path RecordPathFor(const fs::path& partial) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "azure/blob_client.hpp"
+#include "cli/blob_cli_fixture.hpp"
 #include "cli/blob_cli_runner.hpp"
 #include "cli/fault_proxy.hpp"
 #include "crypto/digest.hpp"
@@ -40,44 +41,6 @@ using namespace std::chrono_literals;
 constexpr std::uint64_t kMiB = std::uint64_t{1} << 20U;
 
 using Outcome = BlobCliOutcome;
-
-// One JSON Lines object per line: the value of `"name":"…"` of each (names here hold no quote).
-std::vector<std::string> Names(const std::string& json_lines) {
-    std::vector<std::string> names;
-    std::istringstream in(json_lines);
-    for (std::string line; std::getline(in, line);) {
-        const std::size_t at = line.find("\"name\":\"");
-        if (at == std::string::npos) continue;
-        const std::size_t end = line.find('"', at + 8);
-        names.push_back(line.substr(at + 8, end - at - 8));
-    }
-    return names;
-}
-
-class BlobCli : public ::testing::Test {
- protected:
-    void SetUp() override {
-        connection_string_ = SharedAzurite().connection_string();
-        container_ = UniqueName("cli");
-        ASSERT_EQ(Run({"mb", "az://" + container_}).status, 0);
-    }
-
-    // Runs `cerulean blob ARGS…` with the account in the environment; stdout and stderr apart.
-    Outcome Run(const std::vector<std::string>& args, std::optional<std::string> env_cs = {},
-                std::chrono::seconds timeout = 120s) {
-        const pid_t pid =
-            StartBlobCli(CERULEAN_BINARY, dir_.path(), args, env_cs.value_or(connection_string_));
-        return FinishBlobCli(pid, dir_.path(), timeout);
-    }
-
-    std::string Remote(std::string_view name) const {
-        return "az://" + container_ + "/" + std::string(name);
-    }
-
-    TempDir dir_{"cerulean-blob-cli"};
-    std::string connection_string_;
-    std::string container_;
-};
 
 TEST_F(BlobCli, SizesAroundABlockRoundTripWithTheirMd5) {
     for (const std::uint64_t size :

@@ -1,4 +1,4 @@
-// The pure parts of `cerulean blob`: sizes, remote paths, progress text, local path safety.
+// The pure parts of `cerulean blob`: sizes, remote paths, progress text, checksums.
 
 #include <gtest/gtest.h>
 
@@ -86,21 +86,6 @@ TEST(ParseChecksum, DefaultsLikeAzCopyAndNoChecksumWins) {
     EXPECT_TRUE(is(ParseChecksum("none", false, "get"), false, false));
     EXPECT_TRUE(is(ParseChecksum("both", true, "put"), false, false));
     EXPECT_THROW(ParseChecksum("crc64", false, "put"), core::Error);
-}
-
-TEST(SafeRelativePath, RefusesNamesThatEscapeTheFolder) {
-    EXPECT_EQ(SafeRelativePath("a/b c/d#?.txt"), "a/b c/d#?.txt");
-    EXPECT_EQ(SafeRelativePath("../etc/passwd"), "");
-    EXPECT_EQ(SafeRelativePath("a/../../b"), "");
-    EXPECT_EQ(SafeRelativePath("/abs"), "");
-    EXPECT_EQ(SafeRelativePath("a//b"), "");
-    EXPECT_EQ(SafeRelativePath("dir/"), "");
-}
-
-TEST(GuessContentType, FollowsTheExtension) {
-    EXPECT_EQ(GuessContentType("index.HTML"), "text/html");
-    EXPECT_EQ(GuessContentType("data.bin"), "application/octet-stream");
-    EXPECT_EQ(GuessContentType("noext"), "application/octet-stream");
 }
 
 }  // namespace

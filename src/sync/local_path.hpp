@@ -1,0 +1,34 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace cerulean::sync {
+
+/// The relative local path a blob name (below its prefix) maps to under a download folder, or
+/// empty when the name cannot be a safe relative path (an absolute path, an empty, "." or ".."
+/// segment, a NUL byte).
+std::string SafeRelativePath(std::string_view blob_name);
+
+/// Checks a job's local folder `local_path` against the sync root `sync_root` (for the API, at
+/// job creation, and again by LocalFolder::Open when a run starts): relative, no ".." segment,
+/// no NUL byte, and no existing part of it a symlink leading outside the root or something
+/// other than a folder. Returns the path normalized ("." and empty segments dropped, no
+/// trailing '/'; "" is the root itself). Throws core::Error (kInvalidArgument,
+/// "invalid_local_path") when it is refused; the message names the path, never the root.
+std::string ValidateLocalPath(const std::filesystem::path& sync_root, std::string_view local_path);
+
+/// Whether the canonical path `path` is the canonical folder `root` or inside it.
+bool IsInside(const std::filesystem::path& path, const std::filesystem::path& root);
+
+/// The name a download of `name` is written to until complete, next to it:
+/// ".NAME.cerulean-partial" (the name `cerulean blob get` uses too).
+std::string TemporaryNameFor(std::string_view name);
+
+/// Whether `name` (one path segment) is a download's temporary file or its resume record
+/// (".NAME.cerulean-partial", and "….json", "….json.tmp"): never synced, and removed from a
+/// destination folder by the next run.
+bool IsTemporaryName(std::string_view name);
+
+}  // namespace cerulean::sync
