@@ -935,6 +935,8 @@ void AddBlobRoutes(http::Router& router, ApiContext& context) {
         "GET", std::string(kLinkBase) + "{token}",
         [&context, blobs](Request& request) -> Task<Response> {
             const std::string token(request.Param("token").value_or(""));
+            // The token is the credential: the access log must not hand it to its readers.
+            request.set_log_target(std::string(kLinkBase) + "REDACTED");
             auto links = context.links;
             auto redeem = [links, blobs, token]() -> std::optional<LinkedBlob> {
                 auto link = links->Redeem(token);

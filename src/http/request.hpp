@@ -86,6 +86,13 @@ class Request {
     [[nodiscard]] const std::string& remote_address() const { return remote_address_; }
     /// Sets the client's address.
     void set_remote_address(std::string address) { remote_address_ = std::move(address); }
+    /// What the access log shows of the target: the target itself, unless a handler said
+    /// otherwise because part of it is a credential (a link's token in the path).
+    [[nodiscard]] const std::string& log_target() const {
+        return log_target_.empty() ? target_ : log_target_;
+    }
+    /// Replaces what the access log shows of the target.
+    void set_log_target(std::string target) { log_target_ = std::move(target); }
 
     /// Attaches the body source (the server's, or a string in tests).
     void set_body(std::shared_ptr<BodySource> body) { body_ = std::move(body); }
@@ -107,6 +114,7 @@ class Request {
     std::map<std::string, std::string, std::less<>> params_;
     std::string request_id_;
     std::string remote_address_;
+    std::string log_target_;
     std::shared_ptr<BodySource> body_;
 };
 

@@ -361,7 +361,7 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
                                     std::chrono::steady_clock::now() - started)
                                     .count();
             core::log::Info("http.request", {{"method", request.method()},
-                                             core::log::Url("path", request.target()),
+                                             core::log::Url("path", request.log_target()),
                                              {"status", response.status},
                                              {"bytes", bytes},
                                              {"duration_ms", static_cast<double>(micros) / 1000.0},

@@ -40,6 +40,17 @@ TEST_F(ServeTest, ServesOnSqliteWithGeneratedSecretsAndStopsGracefully) {
     EXPECT_NE(log.find("event=http.stopped"), std::string::npos);
 }
 
+TEST_F(ServeTest, TheAccessLogNeverShowsALinksToken) {
+    const int port = Serve({});
+    const std::string token(43, 'Q');  // well-formed, unknown: 404, and logged all the same
+    const std::string response = HttpGet(port, "/api/v1/blob_links/" + token);
+    EXPECT_EQ(response.rfind("HTTP/1.1 404", 0), 0U) << response;
+    server_.reset();  // stops it, so that the log is complete
+    const std::string log = Log();
+    EXPECT_NE(log.find("path=/api/v1/blob_links/REDACTED"), std::string::npos) << log;
+    EXPECT_EQ(log.find(token), std::string::npos) << log;
+}
+
 TEST_F(ServeTest, ServesOnPostgresql) {
     const std::string url = SharedPostgres().CreateDatabase(UniqueName("serve"));
     const int port = Serve({{"CERULEAN_DATABASE_URL", url}});
