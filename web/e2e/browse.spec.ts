@@ -197,3 +197,32 @@ test('an upload onto existing names asks: keep both, then overwrite for all', as
   expect(await read('budget.csv')).toBe('new budget\n');
   expect(await read('notes.md')).toBe('new notes\n');
 });
+
+test('files dropped onto the listing upload into the folder, with the drop zone announced', async ({
+  page,
+  api,
+  connection,
+}) => {
+  await api.createContainer(connection.id, 'dropped');
+  await signIn(page, api.credentials);
+  await page.goto(folderPath(connection.id, 'dropped'));
+  await expect(page.getByText('This container is empty')).toBeVisible();
+
+  // A drag as the browser makes it from the desktop: a DataTransfer that carries files.
+  const listingRegion = page.getByRole('region', { name: 'Listing' });
+  const dataTransfer = await page.evaluateHandle(() => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File(['dropped one\n'], 'one.txt', { type: 'text/plain' }));
+    transfer.items.add(new File(['dropped two\n'], 'two.txt', { type: 'text/plain' }));
+    return transfer;
+  });
+  await listingRegion.dispatchEvent('dragenter', { dataTransfer });
+  await expect(page.getByText('Drop files or folders to upload to dropped/')).toBeVisible();
+  await listingRegion.dispatchEvent('dragover', { dataTransfer });
+  await listingRegion.dispatchEvent('drop', { dataTransfer });
+  await expect(page.getByText('Drop files or folders to upload to dropped/')).toBeHidden();
+
+  for (const name of ['one.txt', 'two.txt']) await expect(transferRow(page, name)).toContainText('Uploaded');
+  await expect(listingRow(page, 'one.txt')).toBeVisible();
+  expect((await api.blobNames(connection.id, 'dropped')).sort()).toEqual(['one.txt', 'two.txt']);
+});
