@@ -15,9 +15,9 @@ import { Navigate, useLocation, useNavigate } from 'react-router';
 
 import { useRegister } from '@/features/auth/api/register';
 import { AuthLayout } from '@/features/auth/components/auth-layout';
-import { minPasswordLength, passwordProblems } from '@/features/auth/password-rules';
+import { NewPasswordFields } from '@/features/auth/components/new-password-fields';
+import { passwordProblems } from '@/features/auth/password-rules';
 import { AppLink } from '@/components/app-link';
-import { PasswordInput } from '@/components/password-input';
 import { serverInfoQuery } from '@/lib/api/meta';
 import { asSentence, errorMessage, ProblemError } from '@/lib/api/problem';
 import { useSession } from '@/lib/auth/use-session';
@@ -163,30 +163,14 @@ export default function RegisterPage() {
               onChange={set('full_name')}
             />
           </Field>
-          <Field
-            label="Password"
-            required
-            hint={errors.password ? undefined : `At least ${minPasswordLength} characters.`}
-            validationMessage={errors.password}
-          >
-            <PasswordInput
-              ref={refs.password}
-              name="password"
-              autoComplete="new-password"
-              value={values.password}
-              onChange={set('password')}
-            />
-          </Field>
-          <Field label="Confirm password" required validationMessage={errors.confirm}>
-            <PasswordInput
-              ref={refs.confirm}
-              what="confirmation"
-              name="confirm"
-              autoComplete="new-password"
-              value={values.confirm}
-              onChange={set('confirm')}
-            />
-          </Field>
+          <NewPasswordFields
+            labels={{ password: 'Password', confirm: 'Confirm password' }}
+            names={{ password: 'password', confirm: 'confirm' }}
+            values={values}
+            errors={errors}
+            refs={refs}
+            onChange={set}
+          />
           <Button
             className={styles.submit}
             type="submit"

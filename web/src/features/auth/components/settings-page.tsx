@@ -21,7 +21,8 @@ import {
   useUpdateFullName,
   type User,
 } from '@/features/auth/api/current-user';
-import { minPasswordLength, passwordProblems } from '@/features/auth/password-rules';
+import { NewPasswordFields } from '@/features/auth/components/new-password-fields';
+import { passwordProblems } from '@/features/auth/password-rules';
 import { ErrorState } from '@/components/error-state';
 import { PageSkeleton } from '@/components/page-skeleton';
 import { PasswordInput } from '@/components/password-input';
@@ -219,31 +220,15 @@ function PasswordSection({ user }: { user: User }) {
             onChange={set('current')}
           />
         </Field>
-        <Field
-          label="New password"
-          required
-          hint={errors.password ? undefined : `At least ${minPasswordLength} characters.`}
-          validationMessage={errors.password}
-        >
-          <PasswordInput
-            ref={refs.password}
-            what="new password"
-            name="new_password"
-            autoComplete="new-password"
-            value={values.password}
-            onChange={set('password')}
-          />
-        </Field>
-        <Field label="Confirm new password" required validationMessage={errors.confirm}>
-          <PasswordInput
-            ref={refs.confirm}
-            what="confirmation"
-            name="confirm_password"
-            autoComplete="new-password"
-            value={values.confirm}
-            onChange={set('confirm')}
-          />
-        </Field>
+        <NewPasswordFields
+          labels={{ password: 'New password', confirm: 'Confirm new password' }}
+          names={{ password: 'new_password', confirm: 'confirm_password' }}
+          what="new password"
+          values={values}
+          errors={errors}
+          refs={refs}
+          onChange={set}
+        />
         <div className={styles.actions}>
           <Button
             type="submit"

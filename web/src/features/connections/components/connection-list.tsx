@@ -224,9 +224,28 @@ function IconAction({ label, icon, onClick }: { label: string; icon: ReactElemen
   );
 }
 
+/** Browse, Test, Edit and Delete: the same on a table row and on a card. */
+function ItemActions({
+  connection,
+  onEdit,
+  onDelete,
+  item,
+}: ItemProps & { item: ReturnType<typeof useConnectionItem> }) {
+  return (
+    <>
+      <Button size="small" icon={<FolderOpenRegular />} onClick={item.browse} aria-label={`Browse ${connection.name}`}>
+        Browse
+      </Button>
+      <TestButton connection={connection} pending={item.test.isPending} onClick={item.runTest} />
+      <IconAction label={`Edit ${connection.name}`} icon={<EditRegular />} onClick={() => onEdit(connection)} />
+      <IconAction label={`Delete ${connection.name}`} icon={<DeleteRegular />} onClick={() => onDelete(connection)} />
+    </>
+  );
+}
+
 function ConnectionTableRow(props: ItemProps) {
   const styles = useStyles();
-  const { connection, onEdit, onDelete } = props;
+  const { connection } = props;
   const item = useConnectionItem(props);
   return (
     <>
@@ -271,21 +290,7 @@ function ConnectionTableRow(props: ItemProps) {
         </TableCell>
         <TableCell className={styles.colActions}>
           <div className={styles.actions}>
-            <Button
-              size="small"
-              icon={<FolderOpenRegular />}
-              onClick={item.browse}
-              aria-label={`Browse ${connection.name}`}
-            >
-              Browse
-            </Button>
-            <TestButton connection={connection} pending={item.test.isPending} onClick={item.runTest} />
-            <IconAction label={`Edit ${connection.name}`} icon={<EditRegular />} onClick={() => onEdit(connection)} />
-            <IconAction
-              label={`Delete ${connection.name}`}
-              icon={<DeleteRegular />}
-              onClick={() => onDelete(connection)}
-            />
+            <ItemActions {...props} item={item} />
           </div>
         </TableCell>
       </TableRow>
@@ -300,7 +305,7 @@ function ConnectionTableRow(props: ItemProps) {
 
 function ConnectionCard(props: ItemProps) {
   const styles = useStyles();
-  const { connection, onEdit, onDelete } = props;
+  const { connection } = props;
   const item = useConnectionItem(props);
   return (
     <li>
@@ -334,21 +339,7 @@ function ConnectionCard(props: ItemProps) {
           </Text>
         </div>
         <div className={styles.cardActions}>
-          <Button
-            size="small"
-            icon={<FolderOpenRegular />}
-            onClick={item.browse}
-            aria-label={`Browse ${connection.name}`}
-          >
-            Browse
-          </Button>
-          <TestButton connection={connection} pending={item.test.isPending} onClick={item.runTest} />
-          <IconAction label={`Edit ${connection.name}`} icon={<EditRegular />} onClick={() => onEdit(connection)} />
-          <IconAction
-            label={`Delete ${connection.name}`}
-            icon={<DeleteRegular />}
-            onClick={() => onDelete(connection)}
-          />
+          <ItemActions {...props} item={item} />
         </div>
         {item.showResult ? item.result : null}
       </Card>
