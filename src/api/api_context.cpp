@@ -146,6 +146,10 @@ Paging ReadPaging(const http::Request& request) {
     return paging;
 }
 
+service::AuditOrigin OriginOf(const http::Request& request) {
+    return {request.remote_address(), request.request_id()};
+}
+
 std::int64_t IdParam(const http::Request& request, std::string_view name) {
     const auto text = request.Param(name);
     const auto value = text ? ParseInt(*text) : std::nullopt;

@@ -13,6 +13,8 @@
 #include "http/offload.hpp"
 #include "http/request.hpp"
 #include "http/router.hpp"
+#include "jobs/sync_job_service.hpp"
+#include "service/audit_log.hpp"
 #include "service/azure_blob_service.hpp"
 #include "service/blob_link_service.hpp"
 #include "service/connection_service.hpp"
@@ -36,7 +38,14 @@ struct ApiContext {
     std::shared_ptr<TransferSlots> transfer_slots;
     /// Download and preview links to blobs.
     std::shared_ptr<service::BlobLinkService> links;
+    /// Sync jobs and their runs.
+    std::shared_ptr<jobs::SyncJobService> sync_jobs;
+    /// The audit log.
+    std::shared_ptr<service::AuditLog> audit;
 };
+
+/// Where a request came from, for the audit log.
+service::AuditOrigin OriginOf(const http::Request& request);
 
 /// The signed-in user of a request: its bearer token checked (401 with WWW-Authenticate when
 /// missing or invalid, 403 "inactive_user"). Runs before any body is read.
@@ -101,5 +110,9 @@ std::string ListJson(const std::vector<T>& items, std::int64_t total, Append app
 void AddUserRoutes(http::Router& router, ApiContext& context);
 /// Registers /api/v1/azure_blob/connections*.
 void AddConnectionRoutes(http::Router& router, ApiContext& context);
+/// Registers /api/v1/audit.
+void AddAuditRoutes(http::Router& router, ApiContext& context);
+/// Registers /api/v1/azure_blob/connections/{id}/sync_jobs*.
+void AddSyncJobRoutes(http::Router& router, ApiContext& context);
 
 }  // namespace cerulean::api

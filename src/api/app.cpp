@@ -57,13 +57,14 @@ void AddSecurityHeaders(http::Response& response) {
 namespace {
 
 std::shared_ptr<service::UserService> MakeUsers(const AppOptions& options,
-                                                std::shared_ptr<store::Database> db) {
+                                                std::shared_ptr<store::Database> db,
+                                                std::shared_ptr<service::AuditLog> audit) {
     const std::string secret = options.jwt_secret.empty()
                                    ? crypto::Base64Encode(crypto::RandomBytes(48))
                                    : options.jwt_secret;
     return std::make_shared<service::UserService>(
         std::move(db), std::make_shared<crypto::PasswordHasher>(options.password),
-        std::make_shared<crypto::TokenSigner>(secret), options.users);
+        std::make_shared<crypto::TokenSigner>(secret), options.users, std::move(audit));
 }
 
 std::shared_ptr<service::ConnectionService> MakeConnections(const AppOptions& options,
@@ -85,19 +86,25 @@ App::App(AppOptions options, std::shared_ptr<store::Database> db, http::Blocking
           std::make_unique<http::BlockingPool>(std::max<std::size_t>(options_.max_transfers, 1))),
       context_{pool_,
                storage_pool != nullptr ? *storage_pool : pool_,
-               MakeUsers(options_, db_),
+               MakeUsers(options_, db_, std::make_shared<service::AuditLog>(db_)),
                MakeConnections(options_, db_),
                options_.json_body_limit,
                options_.blobs,
                transfer_pool_.get(),
                std::make_shared<TransferSlots>(options_.max_transfers),
-               std::make_shared<service::BlobLinkService>(db_, options_.links)},
+               std::make_shared<service::BlobLinkService>(db_, options_.links),
+               nullptr,
+               std::make_shared<service::AuditLog>(db_)},
       static_files_(options_.web_root) {
+    context_.sync_jobs =
+        std::make_shared<jobs::SyncJobService>(db_, context_.connections, options_.sync_jobs);
     AddHealthRoutes();
     AddMetaRoutes();
     AddUserRoutes(router_, context_);
     AddConnectionRoutes(router_, context_);
     AddBlobRoutes(router_, context_);
+    AddSyncJobRoutes(router_, context_);
+    AddAuditRoutes(router_, context_);
     AddDocsRoutes(router_, options_.swagger_ui_dir);
 }
 

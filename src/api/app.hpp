@@ -30,6 +30,7 @@ struct AppOptions {
     /// Blob uploads, downloads and copies run at once (a thread each); more get 503 server_busy.
     std::size_t max_transfers = 64;
     service::BlobLinkOptions links;  ///< lifetimes of download and preview links
+    jobs::SyncJobOptions sync_jobs;  ///< the sync root and the transfers of sync runs
     /// The blob endpoint of a local storage emulator this server runs with (`make run`), which
     /// the web UI offers as a connection; empty when there is none.
     std::string local_emulator_endpoint;
@@ -52,6 +53,11 @@ class App {
     ~App();
     App(const App&) = delete;
     App& operator=(const App&) = delete;
+
+    /// The storage connections service (workers in the same process share it).
+    [[nodiscard]] std::shared_ptr<service::ConnectionService> connections() const {
+        return context_.connections;
+    }
 
     /// The routes (the OpenAPI document is checked against them).
     [[nodiscard]] const http::Router& router() const { return router_; }

@@ -1038,9 +1038,21 @@ void AddBlobRoutes(http::Router& router, ApiContext& context) {
         const std::int64_t expires_in = fields.Int("expires_in").value_or(3600);
         fields.Finish();
         const std::string container = target.ContainerOr(container_field);
-        auto sign = [blobs, target, container, name, permissions, expires_in] {
-            return blobs->Sas(target, container, name, permissions,
-                              std::chrono::seconds(expires_in));
+        auto sign = [blobs, audit = context.audit, target, container, name, permissions, expires_in,
+                     origin = OriginOf(request)] {
+            service::SasLink link =
+                blobs->Sas(target, container, name, permissions, std::chrono::seconds(expires_in));
+            service::AuditEvent event{target.user_id,
+                                      "blob.share_link_issued",
+                                      "connection",
+                                      std::to_string(target.connection_id),
+                                      {}};
+            event.detail["container"] = container;
+            if (!name.empty()) event.detail["name"] = name;
+            event.detail["permissions"] = permissions;
+            event.detail["expires_at"] = core::FormatRfc3339(link.expires_at);
+            audit->Record(event, origin);
+            return link;
         };
         // Signing is local CPU work: no call to Azure.
         const service::SasLink link = co_await context.pool.Run(sign);

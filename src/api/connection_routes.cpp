@@ -36,6 +36,29 @@ std::string Path(std::string_view suffix) {
     return std::string(kBase) + std::string(suffix);
 }
 
+// An audit event about connection `id`: the names of the fields a request gave (never their
+// values: credentials are among them).
+service::AuditEvent ConnectionEvent(std::int64_t user_id, std::string action, std::int64_t id,
+                                    const service::ConnectionFields* fields = nullptr) {
+    service::AuditEvent event{user_id, std::move(action), "connection", std::to_string(id), {}};
+    if (fields != nullptr) {
+        boost::json::array given;
+        const auto add = [&given](bool present, std::string_view name) {
+            if (present) given.emplace_back(name);
+        };
+        add(fields->name.has_value(), "name");
+        add(fields->auth_type.has_value(), "auth_type");
+        add(fields->account_name.has_value(), "account_name");
+        add(fields->endpoint.has_value(), "endpoint");
+        add(fields->container_name.has_value(), "container_name");
+        add(fields->is_active.has_value(), "is_active");
+        add(fields->sync_preferences.has_value(), "sync_preferences");
+        add(fields->credentials.has_value(), "credentials");
+        event.detail["fields"] = std::move(given);
+    }
+    return event;
+}
+
 }  // namespace
 
 void AddConnectionRoutes(http::Router& router, ApiContext& context) {
@@ -43,9 +66,13 @@ void AddConnectionRoutes(http::Router& router, ApiContext& context) {
         const core::User me = co_await Authenticate(context, request);
         const auto fields = ReadFields(co_await ReadJsonObject(context, request));
         auto connections = context.connections;
+        auto audit = context.audit;
         const std::int64_t user_id = me.id;
-        auto create = [connections, user_id, fields] {
-            return connections->Create(user_id, fields);
+        auto create = [connections, audit, user_id, fields, origin = OriginOf(request)] {
+            core::Connection created = connections->Create(user_id, fields);
+            audit->Record(ConnectionEvent(user_id, "connection.created", created.id, &fields),
+                          origin);
+            return created;
         };
         const core::Connection created = co_await context.pool.Run(create);
         co_return JsonText(201, ConnectionJson(created));
@@ -80,10 +107,15 @@ void AddConnectionRoutes(http::Router& router, ApiContext& context) {
                        const std::int64_t id = IdParam(request);
                        const auto fields = ReadFields(co_await ReadJsonObject(context, request));
                        auto connections = context.connections;
+                       auto audit = context.audit;
                        const std::int64_t user_id = me.id;
-                       auto apply = [connections, user_id, id, fields, replace] {
-                           return replace ? connections->Replace(user_id, id, fields)
-                                          : connections->Patch(user_id, id, fields);
+                       auto apply = [connections, audit, user_id, id, fields, replace,
+                                     origin = OriginOf(request)] {
+                           core::Connection c = replace ? connections->Replace(user_id, id, fields)
+                                                        : connections->Patch(user_id, id, fields);
+                           audit->Record(
+                               ConnectionEvent(user_id, "connection.updated", id, &fields), origin);
+                           return c;
                        };
                        const core::Connection c = co_await context.pool.Run(apply);
                        co_return JsonText(200, ConnectionJson(c));
@@ -94,9 +126,11 @@ void AddConnectionRoutes(http::Router& router, ApiContext& context) {
         const core::User me = co_await Authenticate(context, request);
         const std::int64_t id = IdParam(request);
         auto connections = context.connections;
+        auto audit = context.audit;
         const std::int64_t user_id = me.id;
-        auto remove = [connections, user_id, id] {
+        auto remove = [connections, audit, user_id, id, origin = OriginOf(request)] {
             connections->Delete(user_id, id);
+            audit->Record(ConnectionEvent(user_id, "connection.deleted", id), origin);
             return true;
         };
         co_await context.pool.Run(remove);
@@ -107,8 +141,15 @@ void AddConnectionRoutes(http::Router& router, ApiContext& context) {
         const core::User me = co_await Authenticate(context, request);
         const std::int64_t id = IdParam(request);
         auto connections = context.connections;
+        auto audit = context.audit;
         const std::int64_t user_id = me.id;
-        auto test = [connections, user_id, id] { return connections->Test(user_id, id); };
+        auto test = [connections, audit, user_id, id, origin = OriginOf(request)] {
+            service::ConnectionTestResult result = connections->Test(user_id, id);
+            service::AuditEvent event = ConnectionEvent(user_id, "connection.tested", id);
+            event.detail["ok"] = result.ok;
+            audit->Record(event, origin);
+            return result;
+        };
         const service::ConnectionTestResult result = co_await context.storage_pool.Run(test);
         if (result.ok) {
             co_return JsonResponse(

@@ -40,6 +40,16 @@ std::optional<std::optional<std::string>> JsonFields::NullableString(std::string
     return std::optional<std::string>(std::string(value->as_string()));
 }
 
+const boost::json::object* JsonFields::Object(std::string_view key) {
+    const auto* value = Take(key);
+    if (value == nullptr || value->is_null()) return nullptr;
+    if (!value->is_object()) {
+        Problem(key, "must be an object or null");
+        return nullptr;
+    }
+    return &value->as_object();
+}
+
 std::optional<bool> JsonFields::Bool(std::string_view key, bool required) {
     const auto* value = Take(key);
     if (value == nullptr || value->is_null()) {

@@ -34,6 +34,9 @@ class JsonFields {
     /// An object field whose values must all be strings (e.g. credentials).
     std::optional<std::map<std::string, std::string>> StringMap(std::string_view key,
                                                                 bool required = false);
+    /// An object field to read with a JsonFields of its own: nullptr when absent or null (a
+    /// problem when it is something else).
+    const boost::json::object* Object(std::string_view key);
     /// An object field, absent, null or an object, as compact JSON text.
     std::optional<std::optional<std::string>> NullableObjectText(std::string_view key);
     /// Records a problem with a field.

@@ -67,8 +67,9 @@ void AddUserRoutes(http::Router& router, ApiContext& context) {
         auto [username, password] = co_await ReadCredentials(context, request);
         auto users = context.users;
         std::string address = request.remote_address();
-        auto login = [users, username, password, address] {
-            return users->Login(username, password, address);
+        std::string request_id = request.request_id();
+        auto login = [users, username, password, address, request_id] {
+            return users->Login(username, password, address, request_id);
         };
         const service::IssuedToken token = co_await context.pool.Run(login);
         auto response = JsonResponse(200, boost::json::object{{"access_token", token.access_token},
@@ -94,7 +95,15 @@ void AddUserRoutes(http::Router& router, ApiContext& context) {
         update.current_password = fields.String("current_password");
         fields.Finish();
         auto users = context.users;
-        auto apply = [users, me, update] { return users->UpdateSelf(me, update); };
+        auto audit = context.audit;
+        auto apply = [users, audit, me, update, origin = OriginOf(request)] {
+            core::User updated = users->UpdateSelf(me, update);
+            if (update.password) {
+                audit->Record({me.id, "auth.password_changed", "user", std::to_string(me.id), {}},
+                              origin);
+            }
+            return updated;
+        };
         const core::User updated = co_await context.pool.Run(apply);
         co_return JsonText(200, UserJsonText(updated));
     });
@@ -118,7 +127,16 @@ void AddUserRoutes(http::Router& router, ApiContext& context) {
         update.is_superuser = fields.Bool("is_superuser");
         fields.Finish();
         auto users = context.users;
-        auto apply = [users, me, id, update] { return users->Administer(me, id, update); };
+        auto audit = context.audit;
+        auto apply = [users, audit, me, id, update, origin = OriginOf(request)] {
+            core::User updated = users->Administer(me, id, update);
+            service::AuditEvent event{id, "user.administered", "user", std::to_string(id), {}};
+            event.detail["by_user_id"] = me.id;
+            if (update.is_active) event.detail["is_active"] = *update.is_active;
+            if (update.is_superuser) event.detail["is_superuser"] = *update.is_superuser;
+            audit->Record(event, origin);
+            return updated;
+        };
         const core::User updated = co_await context.pool.Run(apply);
         co_return JsonText(200, UserJsonText(updated));
     });

@@ -1,6 +1,7 @@
 #include "azure/credential.hpp"
 
 #include "azure/sas.hpp"
+#include "azure/storage_error.hpp"
 #include "azure/url.hpp"
 #include "core/error.hpp"
 
@@ -15,10 +16,18 @@ void AccountKeyCredential::Authorize(HttpRequest& request, const CallOptions& /*
 SasCredential::SasCredential(std::string_view sas) : token_(NormalizeSasToken(sas)) {
     for (const auto& parameter : ParseQuery(token_)) {
         if (parameter.name == "srt") account_sas_ = true;
+        if (parameter.name == "se") expires_at_ = core::ParseRfc3339(parameter.value);
     }
 }
 
 void SasCredential::Authorize(HttpRequest& request, const CallOptions& /*call*/) const {
+    if (expires_at_ && core::NowMillis() >= *expires_at_) {
+        throw StorageError(core::ErrorCode::kPermissionDenied,
+                           "the connection's SAS token expired at " +
+                               core::FormatRfc3339(*expires_at_) +
+                               ": give the connection a new one",
+                           "azure_auth_failed", StorageErrorKind::kService);
+    }
     request.url = AppendQuery(request.url, token_);
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -9,6 +10,7 @@
 #include "azure/shared_key.hpp"
 #include "azure/token_source.hpp"
 #include "azure/transport.hpp"
+#include "core/clock.hpp"
 
 namespace cerulean::azure {
 
@@ -31,6 +33,11 @@ class Credential {
     /// adds `Authorization` or appends the SAS to the URL. Called again for every try, since
     /// `x-ms-date` changes. Throws core::Error when it cannot (e.g. no token can be had).
     virtual void Authorize(HttpRequest& request, const CallOptions& call) const = 0;
+    /// When this credential stops working, if it has a fixed end (a SAS's `se`, a given
+    /// token's `exp`); nullopt for those that renew or never expire.
+    [[nodiscard]] virtual std::optional<core::UnixMillis> expires_at() const noexcept {
+        return std::nullopt;
+    }
     /// The account key behind this credential, which can sign SAS tokens; null for others.
     [[nodiscard]] virtual const SharedKeyCredential* shared_key() const noexcept { return nullptr; }
 };
@@ -61,14 +68,21 @@ class SasCredential final : public Credential {
     explicit SasCredential(std::string_view sas);
     /// kSas.
     [[nodiscard]] CredentialType type() const noexcept override { return CredentialType::kSas; }
-    /// Appends the token to the URL's query.
+    /// Appends the token to the URL's query. Once the token's expiry (`se`) has passed, throws
+    /// a StorageError (kPermissionDenied, "azure_auth_failed") that says so, instead of sending
+    /// a request the service can only refuse with a vaguer message.
     void Authorize(HttpRequest& request, const CallOptions& call) const override;
     /// True for an account SAS (it has `srt`): it can make account-level calls.
     [[nodiscard]] bool is_account_sas() const noexcept { return account_sas_; }
+    /// When the token expires (its `se`), if it says.
+    [[nodiscard]] std::optional<core::UnixMillis> expires_at() const noexcept override {
+        return expires_at_;
+    }
 
  private:
     std::string token_;
     bool account_sas_ = false;
+    std::optional<core::UnixMillis> expires_at_;
 };
 
 /// An Entra ID bearer token from a TokenSource, sent only over https.
@@ -81,6 +95,10 @@ class BearerCredential final : public Credential {
     /// Adds `Authorization: Bearer <token>`; throws core::Error (kInvalidArgument) for a URL
     /// that is not https, so that a token never travels in clear text.
     void Authorize(HttpRequest& request, const CallOptions& call) const override;
+    /// The source's fixed end, if it has one (a given token; not one that renews).
+    [[nodiscard]] std::optional<core::UnixMillis> expires_at() const noexcept override {
+        return source_->expires_at();
+    }
 
  private:
     std::shared_ptr<const TokenSource> source_;

@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
+#include "crypto/encoding.hpp"
 
 namespace cerulean::azure {
 namespace {
@@ -79,6 +80,30 @@ StaticTokenSource::StaticTokenSource(std::string token) : token_(std::move(token
     if (token_.empty()) {
         throw core::Error(core::ErrorCode::kInvalidArgument, "the access token is empty");
     }
+    expires_at_ = JwtExpiry(token_);
+}
+
+std::optional<core::UnixMillis> JwtExpiry(std::string_view token) {
+    const auto first = token.find('.');
+    const auto second = first == std::string_view::npos ? first : token.find('.', first + 1);
+    if (second == std::string_view::npos) return std::nullopt;
+    std::string payload(token.substr(first + 1, second - first - 1));
+    for (char& c : payload) {
+        if (c == '-') c = '+';
+        if (c == '_') c = '/';
+    }
+    while (payload.size() % 4 != 0) payload.push_back('=');
+    const auto json = crypto::Base64Decode(payload);
+    if (!json) return std::nullopt;
+    boost::system::error_code ec;
+    const boost::json::value claims = boost::json::parse(*json, ec);
+    if (ec || !claims.is_object()) return std::nullopt;
+    const auto* exp = claims.as_object().if_contains("exp");
+    if (exp == nullptr) return std::nullopt;
+    if (exp->is_int64()) return exp->as_int64() * 1000;
+    if (exp->is_uint64()) return static_cast<core::UnixMillis>(exp->as_uint64()) * 1000;
+    if (exp->is_double()) return static_cast<core::UnixMillis>(exp->as_double() * 1000);
+    return std::nullopt;
 }
 
 StaticTokenSource::~StaticTokenSource() {
@@ -86,6 +111,13 @@ StaticTokenSource::~StaticTokenSource() {
 }
 
 std::string StaticTokenSource::GetToken(const CallOptions& /*call*/) const {
+    if (expires_at_ && core::NowMillis() >= *expires_at_) {
+        throw StorageError(core::ErrorCode::kPermissionDenied,
+                           "the connection's access token expired at " +
+                               core::FormatRfc3339(*expires_at_) +
+                               ": give the connection a new one",
+                           "azure_auth_failed", StorageErrorKind::kService);
+    }
     return token_;
 }
 

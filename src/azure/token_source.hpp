@@ -4,12 +4,14 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "azure/call_options.hpp"
 #include "azure/retry_policy.hpp"
 #include "azure/transport.hpp"
+#include "core/clock.hpp"
 
 namespace cerulean::azure {
 
@@ -26,6 +28,11 @@ class TokenSource {
     /// A token valid for a while yet. Throws core::Error when none can be had; the message
     /// never holds a secret.
     virtual std::string GetToken(const CallOptions& call) const = 0;
+    /// When the tokens stop working for good, for a source that cannot renew them; nullopt
+    /// otherwise.
+    [[nodiscard]] virtual std::optional<core::UnixMillis> expires_at() const noexcept {
+        return std::nullopt;
+    }
 };
 
 /// A token given by the user (`user_ms_identity`): used as given, never refreshed.
@@ -37,12 +44,24 @@ class StaticTokenSource final : public TokenSource {
     ~StaticTokenSource() override;
     StaticTokenSource(const StaticTokenSource&) = delete;
     StaticTokenSource& operator=(const StaticTokenSource&) = delete;
-    /// The token.
+    /// The token. Once its expiry (the JWT's `exp`, when it has one) has passed, throws a
+    /// StorageError (kPermissionDenied, "azure_auth_failed") that says so: a given token cannot
+    /// be renewed.
     std::string GetToken(const CallOptions& call) const override;
+    /// When the token expires, if it is a JWT that says.
+    [[nodiscard]] std::optional<core::UnixMillis> expires_at() const noexcept override {
+        return expires_at_;
+    }
 
  private:
     std::string token_;
+    std::optional<core::UnixMillis> expires_at_;
 };
+
+/// The `exp` claim of a JWT (`header.payload.signature`, base64url), in Unix milliseconds;
+/// nullopt when `token` is not a JWT or has no numeric `exp`. The signature is not checked:
+/// this only tells when a token the service will check stops being worth sending.
+std::optional<core::UnixMillis> JwtExpiry(std::string_view token);
 
 /// A service principal's client-credentials grant.
 struct ServicePrincipalOptions {

@@ -1,10 +1,13 @@
 #include "cli/commands.hpp"
 
 #include <algorithm>
+#include <condition_variable>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
 #include "api/app.hpp"
+#include "cli/interrupt.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "crypto/password_hasher.hpp"
@@ -12,6 +15,8 @@
 #include "crypto/vault.hpp"
 #include "http/offload.hpp"
 #include "http/server.hpp"
+#include "jobs/worker.hpp"
+#include "service/audit_log.hpp"
 #include "service/user_service.hpp"
 #include "store/connection_repository.hpp"
 #include "store/database.hpp"
@@ -34,6 +39,16 @@ std::shared_ptr<store::Database> OpenDatabase(const Config& config, std::size_t 
     return store::Database::Open(options);
 }
 
+// How long a stopping worker lets its runs go on before it hands them back to the queue.
+constexpr std::chrono::seconds kWorkerGrace{20};
+
+jobs::WorkerOptions MakeWorkerOptions(const Config& config, const api::AppOptions& app) {
+    jobs::WorkerOptions options;
+    options.runs = static_cast<std::size_t>(std::max(config.workers, 0));
+    options.jobs = app.sync_jobs;
+    return options;
+}
+
 std::vector<crypto::VaultKey> VaultKeys(const Config& config) {
     std::vector<crypto::VaultKey> keys;
     for (const auto& key : config.master_keys) keys.push_back({key.id, key.key});
@@ -54,6 +69,7 @@ api::AppOptions MakeAppOptions(const Config& config) {
     options.connections.endpoints.allow_loopback = config.allow_loopback_endpoints;
     options.connections.authority_host = config.azure_authority_host;
     options.max_transfers = config.max_transfers;
+    options.sync_jobs.sync_root = config.sync_root;
     return options;
 }
 
@@ -89,6 +105,10 @@ int RunKeysRotate(Config config, std::size_t batch_size) {
     auto vault = std::make_shared<crypto::Vault>(VaultKeys(config));
     store::ConnectionRepository connections(db, vault);
     const auto report = connections.RotateKeys(batch_size);
+    service::AuditEvent rotated{std::nullopt, "keys.rotated", "vault", vault->PrimaryKeyId(), {}};
+    rotated.detail["resealed"] = report.resealed;
+    rotated.detail["current"] = report.current;
+    service::AuditLog(db).Record(rotated, {"cli", ""});
     std::cout << "re-encrypted " << report.resealed << " credential(s) under key '"
               << vault->PrimaryKeyId() << "'; " << report.current << " already were\n";
     return 0;
@@ -113,7 +133,10 @@ int RunServe(Config config) {
     // bench/api measured 23.6k req/s with 8 threads, 29k with 2, on 2 cores). Sessions: one
     // per database thread, and some for storage calls that read a connection first.
     const std::size_t blocking_threads = Cores();
-    auto db = OpenDatabase(config, blocking_threads + 8);
+    // Each worker thread holds a session at times (claims, heartbeats), as does the scheduler.
+    const std::size_t worker_sessions =
+        static_cast<std::size_t>(std::max(config.workers, 0)) * 2 + 1;
+    auto db = OpenDatabase(config, blocking_threads + 8 + worker_sessions);
     const auto report = store::Migrate(*db);
     core::log::Info("store.ready",
                     {{"database", db->display_url()}, {"schema_version", report.to_version}});
@@ -122,7 +145,11 @@ int RunServe(Config config) {
     // Calls to Azure block for as long as the service takes (up to a request's deadline): they
     // get a pool of their own, so a slow storage account never starves the database work.
     http::BlockingPool storage_pool(kStorageThreads);
-    api::App app(MakeAppOptions(config), db, pool, &storage_pool);
+    const api::AppOptions app_options = MakeAppOptions(config);
+    api::App app(app_options, db, pool, &storage_pool);
+    // Sync runs in this process (CERULEAN_WORKERS threads; 0 leaves them to `cerulean worker`).
+    jobs::Worker worker(db, app.connections(), MakeWorkerOptions(config, app_options));
+    worker.Start();
 
     http::ServerOptions server_options;
     server_options.host = config.listen_host;
@@ -139,8 +166,44 @@ int RunServe(Config config) {
     core::log::Info("http.listening", {{"url", url}});
     std::cout << "Cerulean is listening on " << url << std::endl;
     server.Run(/*handle_signals=*/true);
+    worker.Stop(kWorkerGrace);
     storage_pool.Join();
     pool.Join();
+    return 0;
+}
+
+int RunWorker(Config config) {
+    if (config.workers <= 0) config.workers = 2;
+    // A worker decrypts what the servers encrypted: it must share their keys, never make its own.
+    if (config.master_keys.empty() && !std::filesystem::exists(config.data_dir / "master.key")) {
+        throw core::Error(
+            core::ErrorCode::kConfiguration,
+            "CERULEAN_MASTER_KEYS: not set, and no master.key in CERULEAN_DATA_DIR: a "
+            "worker needs the same keys as the servers");
+    }
+    EnsureSecrets(config);
+    const std::size_t sessions = static_cast<std::size_t>(config.workers) * 2 + 2;
+    auto db = OpenDatabase(config, sessions);
+    const auto report = store::Migrate(*db);
+    core::log::Info("store.ready",
+                    {{"database", db->display_url()}, {"schema_version", report.to_version}});
+    const api::AppOptions app_options = MakeAppOptions(config);
+    auto connections = std::make_shared<service::ConnectionService>(
+        db, std::make_shared<crypto::Vault>(VaultKeys(config)), app_options.connections);
+    const InterruptHandler interrupt;
+    jobs::Worker worker(db, connections, MakeWorkerOptions(config, app_options));
+    worker.Start();
+    std::cout << "Cerulean worker is running " << config.workers << " run(s) at once" << std::endl;
+    {
+        std::mutex mutex;
+        std::condition_variable_any stopped;
+        std::unique_lock lock(mutex);
+        stopped.wait(lock, interrupt.token(), [] { return false; });
+    }
+    core::log::Info("worker.stopping",
+                    {{"grace_seconds", static_cast<std::int64_t>(kWorkerGrace.count())}});
+    worker.Stop(kWorkerGrace);
+    core::log::Info("worker.stopped");
     return 0;
 }
 

@@ -30,6 +30,11 @@ int RunUserCreate(Config config, const UserCreateArgs& args);
 /// CERULEAN_MASTER_KEYS, in batches, each in a transaction; safe to interrupt and run again.
 int RunKeysRotate(Config config, std::size_t batch_size);
 
+/// `cerulean worker`: runs queued sync runs from the shared database (CERULEAN_WORKERS at once,
+/// 2 when it is 0) until SIGINT or SIGTERM, then lets them finish for a while and hands back
+/// those still running. Needs the servers' master keys.
+int RunWorker(Config config);
+
 /// `cerulean migrate`: applies pending migrations and reports the schema version.
 int RunMigrate(const Config& config);
 

@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
 
     auto* serve = app.add_subcommand("serve", "Serve the HTTP API and the web UI");
     auto* migrate = app.add_subcommand("migrate", "Apply pending database migrations");
+    auto* worker =
+        app.add_subcommand("worker", "Run queued sync jobs from the shared database (no HTTP)");
     auto* blob = app.add_subcommand("blob", "Work with blobs: ls, mb, rb, put, get, rm, cp, sync");
     const cerulean::cli::BlobCommand blob_command(*blob);
 
@@ -69,6 +71,7 @@ int main(int argc, char** argv) {
     try {
         if (serve->parsed()) return cerulean::cli::RunServe(LoadFromEnvironment());
         if (migrate->parsed()) return cerulean::cli::RunMigrate(LoadFromEnvironment());
+        if (worker->parsed()) return cerulean::cli::RunWorker(LoadFromEnvironment());
         if (user_create->parsed()) {
             return cerulean::cli::RunUserCreate(LoadFromEnvironment(), user_args);
         }

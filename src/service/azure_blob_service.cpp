@@ -57,6 +57,7 @@ azure::CallOptions AzureBlobService::Call() const {
 
 BlobTarget AzureBlobService::Open(std::int64_t user_id, std::int64_t connection_id) const {
     BlobTarget target;
+    target.user_id = user_id;
     target.connection_id = connection_id;
     target.client =
         std::make_shared<const azure::BlobClient>(connections_->Client(user_id, connection_id));

@@ -33,6 +33,7 @@ struct AzureBlobServiceOptions {
 
 /// A user's connection, opened for storage calls: its client and its default container.
 struct BlobTarget {
+    std::int64_t user_id = 0;                         ///< whose connection it is
     std::int64_t connection_id = 0;                   ///< the connection
     std::shared_ptr<const azure::BlobClient> client;  ///< the client its credentials make
     std::optional<std::string> container_name;        ///< the connection's default container

@@ -69,13 +69,14 @@ std::optional<std::string> NormalizeEmail(std::string_view email) {
 UserService::UserService(std::shared_ptr<store::Database> db,
                          std::shared_ptr<const crypto::PasswordHasher> hasher,
                          std::shared_ptr<const crypto::TokenSigner> signer,
-                         UserServiceOptions options)
+                         UserServiceOptions options, std::shared_ptr<AuditLog> audit)
     : db_(db),
       users_(db),
       failures_(db),
       hasher_(std::move(hasher)),
       signer_(std::move(signer)),
-      options_(options) {}
+      options_(options),
+      audit_(std::move(audit)) {}
 
 core::User UserService::Register(Registration registration, bool from_cli) {
     if (!options_.allow_signup && !from_cli) {
@@ -126,7 +127,7 @@ void UserService::CheckThrottle(const std::string& email_subject,
 }
 
 IssuedToken UserService::Login(const std::string& email, const std::string& password,
-                               const std::string& client_address) {
+                               const std::string& client_address, const std::string& request_id) {
     const std::string normalized = NormalizeEmail(email).value_or(email);
     const std::string email_subject = "email:" + normalized;
     const std::string address_subject = "ip:" + client_address;
@@ -139,15 +140,32 @@ IssuedToken UserService::Login(const std::string& email, const std::string& pass
         hasher_->DummyVerify(password);  // same cost as a wrong password: no email probing
     }
     const core::UnixMillis now = core::NowMillis();
+    const auto audit = [&](std::string_view action, std::string_view reason) {
+        if (!audit_) return;
+        AuditEvent event;
+        event.action = action;
+        if (user) {
+            event.user_id = user->id;
+        } else if (NormalizeEmail(email)) {
+            event.detail["email"] = normalized;  // who was tried, for a superuser's eyes
+        }
+        if (!reason.empty()) event.detail["reason"] = reason;
+        audit_->Record(event, {client_address, request_id});
+    };
     if (!ok) {
+        audit("auth.sign_in_failed", "invalid_credentials");
         const core::UnixMillis window_ms =
             std::chrono::duration_cast<std::chrono::milliseconds>(options_.failure_window).count();
         failures_.Record({email_subject, address_subject}, now, now - window_ms);
         core::log::Info("auth.login_failed", {{"subject", address_subject}});
         throw InvalidCredentials();
     }
-    if (!user->is_active) throw Inactive();
+    if (!user->is_active) {
+        audit("auth.sign_in_failed", "inactive_user");
+        throw Inactive();
+    }
     failures_.Clear(email_subject);
+    audit("auth.signed_in", "");
     if (hasher_->NeedsRehash(user->password_hash)) {
         store::UserUpdate rehash;
         rehash.password_hash = hasher_->Hash(password);

@@ -10,6 +10,7 @@
 #include "core/user.hpp"
 #include "crypto/password_hasher.hpp"
 #include "crypto/token_signer.hpp"
+#include "service/audit_log.hpp"
 #include "store/database.hpp"
 #include "store/login_failure_repository.hpp"
 #include "store/user_repository.hpp"
@@ -64,7 +65,8 @@ class UserService {
     /// A service over `db`, hashing with `hasher` and signing with `signer`.
     UserService(std::shared_ptr<store::Database> db,
                 std::shared_ptr<const crypto::PasswordHasher> hasher,
-                std::shared_ptr<const crypto::TokenSigner> signer, UserServiceOptions options);
+                std::shared_ptr<const crypto::TokenSigner> signer, UserServiceOptions options,
+                std::shared_ptr<AuditLog> audit = nullptr);
 
     /// Creates an account. Throws core::Error: kPermissionDenied "signup_disabled" (unless
     /// `from_cli`), kInvalidArgument with fields for a bad email or short password,
@@ -75,8 +77,10 @@ class UserService {
     /// password is the same 401 "invalid_credentials" and takes about as long; after
     /// `max_failures` failures of the email or of `client_address` in the window, 429
     /// "too_many_attempts" with a retry-after.
+    /// Sign-ins and wrong passwords are written to the audit log (`request_id` names the
+    /// request).
     IssuedToken Login(const std::string& email, const std::string& password,
-                      const std::string& client_address);
+                      const std::string& client_address, const std::string& request_id = {});
 
     /// The user a bearer token belongs to. Throws 401 "invalid_token" for a bad, expired or
     /// revoked token (password changed, user deactivated), 403 "inactive_user".
@@ -100,6 +104,7 @@ class UserService {
     std::shared_ptr<const crypto::PasswordHasher> hasher_;
     std::shared_ptr<const crypto::TokenSigner> signer_;
     UserServiceOptions options_;
+    std::shared_ptr<AuditLog> audit_;
 };
 
 /// Lower-cased, trimmed email when it is plausible (one '@', a dotted domain, no spaces or

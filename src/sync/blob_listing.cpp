@@ -74,10 +74,12 @@ std::optional<SyncEntry> BlobListing::Next() {
             entry.mtime = EffectiveMtime(blob.metadata, blob.last_modified);
             entry.md5 = std::move(blob.content_md5);
             entry.metadata = std::move(blob.metadata);
+            entry.etag = std::move(blob.etag);
             return entry;
         }
         if (done_) return std::nullopt;
         try {
+            page_ = {};  // before the next page arrives: one page in memory, not two
             page_ = client_.ListBlobs(container_, options_, call_);
         } catch (const azure::StorageError& e) {
             if (e.kind() == azure::StorageErrorKind::kCancelled) throw;
@@ -87,8 +89,14 @@ std::optional<SyncEntry> BlobListing::Next() {
                 e.reason() == "container_not_found") {
                 throw;
             }
-            throw core::Error(e.code(), std::string("cannot list the blobs: ") + e.what(),
-                              "listing_failed");
+            // Still a storage error (the API answers it as the gateway's, with Azure's code);
+            // a service failing with any 5xx is unavailable for now, which a worker retries.
+            const core::ErrorCode code = e.code() == core::ErrorCode::kInternal && e.status() >= 500
+                                             ? core::ErrorCode::kUnavailable
+                                             : e.code();
+            throw azure::StorageError(code, std::string("cannot list the blobs: ") + e.what(),
+                                      "listing_failed", e.kind(), e.status(), e.azure_code(),
+                                      e.request_id(), e.client_request_id());
         }
         next_ = 0;
         options_.marker = page_.next_marker;

@@ -188,16 +188,23 @@ void LocalFolder::RemoveFile(std::string_view relative) const {
     }
 }
 
-TemporaryFile::TemporaryFile(UniqueFd dir, std::string name)
+TemporaryFile::TemporaryFile(UniqueFd dir, std::string name, Leftover leftover)
     : dir_(std::move(dir)), name_(std::move(name)), temporary_(TemporaryNameFor(name_)) {
+    const int truncate = leftover == Leftover::kEmpty ? O_TRUNC : 0;
     const int fd = ::openat(dir_.get(), temporary_.c_str(),
-                            O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+                            O_RDWR | O_CREAT | truncate | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) throw OpenError(dir_.get(), temporary_, temporary_, errno);
     file_ = UniqueFd(fd);
 }
 
 TemporaryFile::~TemporaryFile() {
-    if (!committed_) ::unlinkat(dir_.get(), temporary_.c_str(), 0);
+    if (!committed_ && !kept_) ::unlinkat(dir_.get(), temporary_.c_str(), 0);
+}
+
+std::int64_t TemporaryFile::size() const {
+    struct stat info {};
+    if (file_.get() < 0 || ::fstat(file_.get(), &info) != 0) return -1;
+    return info.st_size;
 }
 
 void TemporaryFile::SetModified(core::UnixMillis mtime) const {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -72,22 +73,35 @@ class LocalFolder {
 };
 
 /// A download's file, written under its temporary name (TemporaryNameFor) next to its final
-/// one and renamed into place by Commit; removed on destruction unless committed, so that a
-/// failed or cancelled download leaves nothing behind (a crash leaves only the temporary name,
-/// which the next run removes).
+/// one and renamed into place by Commit; removed on destruction unless committed or kept, so
+/// that a failed or cancelled download leaves nothing behind (a crash leaves only the temporary
+/// name, which the next run removes) but what a resumable download chose to Keep.
 class TemporaryFile {
  public:
-    /// Creates (or empties a leftover) TemporaryNameFor(`name`) in the folder `dir`, never
-    /// through a symlink. Throws core::Error ("local_file", or "invalid_local_path" when the
-    /// temporary name is a symlink).
-    TemporaryFile(UniqueFd dir, std::string name);
-    /// Removes the temporary file unless committed.
+    /// What becomes of the bytes of a leftover temporary file.
+    enum class Leftover {
+        kEmpty,  ///< emptied: the download starts afresh
+        kKeep,   ///< kept: the download continues it
+    };
+    /// Creates TemporaryNameFor(`name`) in the folder `dir`, or opens a leftover (emptied or
+    /// kept as `leftover` says), never through a symlink. Throws core::Error ("local_file", or
+    /// "invalid_local_path" when the temporary name is a symlink).
+    TemporaryFile(UniqueFd dir, std::string name, Leftover leftover = Leftover::kEmpty);
+    /// Removes the temporary file unless committed or kept.
     ~TemporaryFile();
     TemporaryFile(const TemporaryFile&) = delete;
     TemporaryFile& operator=(const TemporaryFile&) = delete;
 
+    /// The folder's descriptor (for a record kept beside the file).
+    [[nodiscard]] int dir() const noexcept { return dir_.get(); }
+    /// The temporary name.
+    [[nodiscard]] const std::string& temporary_name() const noexcept { return temporary_; }
+    /// The file's size now (-1 when it cannot be told, or the descriptor was handed over).
+    [[nodiscard]] std::int64_t size() const;
     /// Hands over the file's descriptor (opened for reading and writing) to a writer.
     [[nodiscard]] int TakeFile() noexcept { return file_.release(); }
+    /// Leaves the temporary file where it is on destruction (a download to continue later).
+    void Keep() noexcept { kept_ = true; }
     /// Sets the file's modification (and access) time.
     void SetModified(core::UnixMillis mtime) const;
     /// Renames the (complete, synced) file over its final name and flushes the folder. Throws
@@ -100,6 +114,7 @@ class TemporaryFile {
     std::string name_;
     std::string temporary_;
     bool committed_ = false;
+    bool kept_ = false;
 };
 
 }  // namespace cerulean::sync

@@ -99,6 +99,20 @@ std::string TemporaryNameFor(std::string_view name) {
     return temporary;
 }
 
+std::string RecordNameFor(std::string_view temporary) {
+    std::string record(temporary);
+    record += ".json";
+    return record;
+}
+
+std::string_view NameOfTemporary(std::string_view temporary) {
+    if (temporary.size() <= kTemporarySuffix.size() + 1 || temporary.front() != '.' ||
+        !temporary.ends_with(kTemporarySuffix)) {
+        return {};
+    }
+    return temporary.substr(1, temporary.size() - 1 - kTemporarySuffix.size());
+}
+
 bool IsTemporaryName(std::string_view name) {
     if (name.size() < 2 || name.front() != '.') return false;
     for (const std::string_view tail : {".json", ".json.tmp"}) {

@@ -26,9 +26,18 @@ bool IsInside(const std::filesystem::path& path, const std::filesystem::path& ro
 /// ".NAME.cerulean-partial" (the name `cerulean blob get` uses too).
 std::string TemporaryNameFor(std::string_view name);
 
+/// The resume record kept beside the temporary file `temporary` (TemporaryNameFor):
+/// ".NAME.cerulean-partial.json", the name `cerulean blob get` gives its record too.
+std::string RecordNameFor(std::string_view temporary);
+
+/// The final name whose temporary file is `temporary` ("NAME" for ".NAME.cerulean-partial"),
+/// or empty when `temporary` is not one (a record, or no temporary name at all).
+std::string_view NameOfTemporary(std::string_view temporary);
+
 /// Whether `name` (one path segment) is a download's temporary file or its resume record
-/// (".NAME.cerulean-partial", and "….json", "….json.tmp"): never synced, and removed from a
-/// destination folder by the next run.
+/// (".NAME.cerulean-partial", and "….json", "….json.tmp"): never synced. The next run removes
+/// them from a destination folder, but for a temporary file kept with its record, which a
+/// download of NAME continues (see ResumableDownload).
 bool IsTemporaryName(std::string_view name);
 
 }  // namespace cerulean::sync

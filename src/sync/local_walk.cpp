@@ -44,6 +44,7 @@ std::optional<LocalWalk::Frame> LocalWalk::ReadFolder(UniqueFd fd, std::string p
     }
     ::rewinddir(dir);  // a duplicate shares the position: start at the start
     Frame frame{std::move(fd), std::move(prefix), {}, 0};
+    std::vector<std::string> temporary;  // sorted out once the whole folder is read
     errno = 0;
     while (const dirent* entry = ::readdir(dir)) {
         const std::string_view name = entry->d_name;
@@ -59,9 +60,7 @@ std::optional<LocalWalk::Frame> LocalWalk::ReadFolder(UniqueFd fd, std::string p
         } else if (type == DT_DIR) {
             frame.names.push_back(std::string(name) + '/');
         } else if (IsTemporaryName(name)) {
-            if (remove_temporary_ && ::unlinkat(frame.fd.get(), entry->d_name, 0) == 0) {
-                ++temporary_removed_;
-            }
+            if (remove_temporary_) temporary.emplace_back(name);
         } else {
             frame.names.emplace_back(name);
         }
@@ -70,10 +69,33 @@ std::optional<LocalWalk::Frame> LocalWalk::ReadFolder(UniqueFd fd, std::string p
     const int error = errno;
     ::closedir(dir);
     if (error != 0) Problem(frame.prefix, error);
+    if (!temporary.empty()) SortOutTemporary(frame, temporary);
     // The service's name order, a folder keyed by its name and '/'.
     std::sort(frame.names.begin(), frame.names.end(),
               [](const std::string& a, const std::string& b) { return NameLess(a, b); });
     return frame;
+}
+
+// Removes the temporary files of a folder but a temporary file and its record met together,
+// which are kept for a download that continues them (or for the run to remove once it knows
+// the path is no longer wanted).
+void LocalWalk::SortOutTemporary(const Frame& frame, std::vector<std::string>& names) {
+    std::sort(names.begin(), names.end());
+    const auto present = [&](const std::string& name) {
+        return std::binary_search(names.begin(), names.end(), name);
+    };
+    for (const std::string& name : names) {
+        const std::string_view final_name = NameOfTemporary(name);
+        if (!final_name.empty() && present(RecordNameFor(name))) {
+            kept_partials_.push_back(frame.prefix + std::string(final_name));
+            continue;
+        }
+        if (name.ends_with(".json") &&
+            present(name.substr(0, name.size() - std::string_view(".json").size()))) {
+            continue;  // the record of a temporary file kept above
+        }
+        if (::unlinkat(frame.fd.get(), name.c_str(), 0) == 0) ++temporary_removed_;
+    }
 }
 
 std::optional<SyncEntry> LocalWalk::Next() {

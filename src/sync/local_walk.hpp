@@ -18,12 +18,13 @@ namespace cerulean::sync {
 /// never the whole tree (but each folder's names, as rclone does). Symlinks are neither
 /// followed nor listed (as rclone and AzCopy do by default); nor are other special files, nor
 /// downloads' temporary files (IsTemporaryName), which a destination walk removes when asked
-/// (they are a dead run's). A folder that cannot be read is passed over and makes the walk
-/// incomplete().
+/// (they are a dead run's), but for a temporary file with its record beside it: a download
+/// may continue those (kept_partials()). A folder that cannot be read is passed over and makes
+/// the walk incomplete().
 class LocalWalk final : public EntryStream {
  public:
     /// A walk of `folder` (which must outlive it); `remove_temporary` removes the temporary
-    /// files it meets.
+    /// files it meets, but keeps a temporary file and its record together.
     LocalWalk(const LocalFolder& folder, bool remove_temporary);
 
     /// The next file. Throws core::Error ("listing_failed") when the folder itself cannot be
@@ -33,6 +34,9 @@ class LocalWalk final : public EntryStream {
     [[nodiscard]] bool incomplete() const override { return incomplete_; }
     /// Temporary files removed so far.
     [[nodiscard]] std::uint64_t temporary_removed() const { return temporary_removed_; }
+    /// The relative paths whose temporary file was kept with its record (a resumable download
+    /// of that path), in the order met.
+    [[nodiscard]] const std::vector<std::string>& kept_partials() const { return kept_partials_; }
     /// Symlinks passed over so far.
     [[nodiscard]] std::uint64_t links_skipped() const { return links_skipped_; }
     /// The first folder that could not be read, and why; empty when none.
@@ -46,6 +50,7 @@ class LocalWalk final : public EntryStream {
         std::size_t next = 0;
     };
     std::optional<Frame> ReadFolder(UniqueFd fd, std::string prefix);
+    void SortOutTemporary(const Frame& frame, std::vector<std::string>& names);
     void Problem(const std::string& path, int error);
 
     const LocalFolder& folder_;
@@ -55,6 +60,7 @@ class LocalWalk final : public EntryStream {
     std::uint64_t temporary_removed_ = 0;
     std::uint64_t links_skipped_ = 0;
     std::string first_problem_;
+    std::vector<std::string> kept_partials_;
     std::vector<Frame> stack_;
 };
 

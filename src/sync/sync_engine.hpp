@@ -53,6 +53,7 @@ struct SyncProgress {
     std::uint64_t files_done = 0;     ///< transferred
     std::uint64_t files_skipped = 0;  ///< already up to date
     std::uint64_t files_failed = 0;   ///< failed
+    std::uint64_t files_deleted = 0;  ///< destination items deleted so far
     std::uint64_t bytes_total = 0;    ///< bytes the run must transfer (grows as it lists)
     std::uint64_t bytes_done = 0;     ///< bytes transferred
 };
@@ -81,12 +82,20 @@ struct SyncOptions {
     /// `on_progress` are chained with the engine's own.
     azure::TransferOptions transfer;
     /// Files transferred at once; 0: twice the pool's threads. Files larger than
-    /// `transfer.single_shot_threshold` go one at a time, each in parallel blocks.
+    /// `transfer.single_shot_threshold` go one at a time, each in parallel blocks, and resume
+    /// where they stopped (see ResumableDownload).
     std::size_t files_in_flight = 0;
+    /// How often, at most, a large download saves the record of the ranges it holds (after
+    /// flushing them), besides when it stops.
+    std::chrono::milliseconds resume_record_interval{1000};
     /// Blobs per page of List Blobs (1..5000); 0: the service's default (5000).
     int list_page_size = 0;
     /// The number of actions a plan lists (API.md: the first 1,000).
     std::size_t max_plan_actions = 1000;
+    /// Called with every action of a plan as it is found, all of them (not only the first
+    /// `max_plan_actions`), from the thread planning: a long plan listed without being held in
+    /// memory. Must not throw.
+    std::function<void(const PlanAction&)> on_plan_action;
     /// How often, at most, on_progress is called while a run goes on.
     std::chrono::milliseconds progress_interval{250};
     /// Called with the counters as they change (throttled), from the engine's threads, one
@@ -106,12 +115,15 @@ struct SyncFailure {
 
 /// How a run ended.
 struct SyncResult {
-    SyncProgress progress;                ///< final counters
-    std::uint64_t deleted = 0;            ///< destination items deleted
-    std::uint64_t temporary_removed = 0;  ///< a dead run's temporary files removed
-    std::uint64_t links_skipped = 0;      ///< local symlinks passed over (never followed)
+    SyncProgress progress;      ///< final counters
+    std::uint64_t deleted = 0;  ///< destination items deleted
+    /// A dead run's temporary files (and records) removed: those without a record, and those
+    /// of paths the run did not download.
+    std::uint64_t temporary_removed = 0;
+    std::uint64_t links_skipped = 0;  ///< local symlinks passed over (never followed)
     /// Stopped by the caller's stop token: what was done stays done, temporary files are
-    /// removed, and nothing was deleted unless the deletes had begun.
+    /// removed but a large download's, kept with its record for the next run to continue, and
+    /// nothing was deleted unless the deletes had begun.
     bool cancelled = false;
     /// Why the run failed (none: it succeeded or was cancelled). Stable reasons include
     /// "too_many_deletes", "source_empty", "listing_failed", "invalid_local_path",
@@ -130,8 +142,9 @@ struct SyncResult {
 /// compares each path, transfers on a shared pool what must be, then deletes what must be.
 /// Memory stays bounded whatever the number of files (extraneous items wait for the deletes in
 /// a SpilledList). A run is resumable by design: a rerun after a crash or a cancel skips what
-/// is already up to date, and removes the temporary files a dead run left. Thread-safe: one
-/// engine serves many runs at once.
+/// is already up to date, continues the large downloads a stopped or dead run kept (fetching
+/// only their missing ranges), and removes the other temporary files a dead run left.
+/// Thread-safe: one engine serves many runs at once.
 class SyncEngine {
  public:
     /// An engine whose transfers run on `pool` (which must outlive it).

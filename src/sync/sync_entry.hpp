@@ -18,6 +18,7 @@ struct SyncEntry {
     std::optional<core::UnixMillis> mtime;  ///< modification time compared (see BlobListing)
     std::string md5;                        ///< whole-content MD5, base64; empty when unknown
     azure::Metadata metadata;               ///< a blob's user metadata (empty for local files)
+    std::string etag;                       ///< a blob's ETag (empty for local files)
 };
 
 /// Whether `a` comes before `b` in the order List Blobs returns names in: the order of their

@@ -6,9 +6,11 @@
 #include <atomic>
 #include <thread>
 
+#include "azure/credential.hpp"
 #include "azure/fake_transport.hpp"
 #include "azure/url.hpp"
 #include "core/error.hpp"
+#include "crypto/encoding.hpp"
 
 namespace cerulean::azure {
 namespace {
@@ -228,6 +230,63 @@ TEST(StaticTokenSource, ReturnsTheTokenAsGiven) {
     const StaticTokenSource source("eyJ.user.token");
     EXPECT_EQ(source.GetToken({}), "eyJ.user.token");
     EXPECT_THROW(StaticTokenSource(""), core::Error);
+}
+
+// A JWT (unsigned: only its claims matter here) whose payload is `claims`, base64url-encoded.
+std::string Jwt(const std::string& claims) {
+    std::string payload = crypto::Base64Encode(claims);
+    for (char& c : payload) {
+        if (c == '+') c = '-';
+        if (c == '/') c = '_';
+    }
+    while (!payload.empty() && payload.back() == '=') payload.pop_back();
+    return "eyJhbGciOiJSUzI1NiJ9." + payload + ".c2ln";
+}
+
+TEST(JwtExpiry, ReadsTheExpClaimOfAJwt) {
+    EXPECT_EQ(JwtExpiry(Jwt(R"({"aud":"https://storage.azure.com","exp":1800000000})")),
+              1'800'000'000'000);
+    EXPECT_EQ(JwtExpiry(Jwt(R"({"exp":1800000000.5})")), 1'800'000'000'500);
+    EXPECT_FALSE(JwtExpiry(Jwt(R"({"aud":"x"})")));
+    EXPECT_FALSE(JwtExpiry(Jwt(R"({"exp":"soon"})")));
+    EXPECT_FALSE(JwtExpiry("opaque-token"));
+    EXPECT_FALSE(JwtExpiry("a.!!!.b"));
+}
+
+TEST(StaticTokenSource, AnExpiredTokenIsRefusedWithAMessageThatSaysSo) {
+    const std::string token = Jwt(R"({"exp":1000000000})");  // 2001
+    const StaticTokenSource source(token);
+    try {
+        (void)source.GetToken({});
+        FAIL() << "an expired token was handed out";
+    } catch (const core::Error& e) {
+        EXPECT_EQ(e.code(), core::ErrorCode::kPermissionDenied);
+        EXPECT_EQ(e.reason(), "azure_auth_failed");
+        EXPECT_THAT(e.what(), ::testing::HasSubstr("access token expired at 2001-09-09T01:46:40Z"));
+        EXPECT_EQ(std::string(e.what()).find(token), std::string::npos);
+    }
+    const StaticTokenSource fresh(Jwt(R"({"exp":4000000000})"));
+    EXPECT_FALSE(fresh.GetToken({}).empty());
+}
+
+TEST(SasCredential, AnExpiredSasIsRefusedWithAMessageThatSaysSo) {
+    const SasCredential expired("sv=2023-11-03&se=2001-09-09T01%3A46%3A40Z&sr=c&sp=rl&sig=c2ln");
+    EXPECT_EQ(expired.expires_at(), 1'000'000'000'000);
+    HttpRequest request;
+    request.url = "https://acct.blob.core.windows.net/c?comp=list";
+    try {
+        expired.Authorize(request, {});
+        FAIL() << "an expired SAS was sent";
+    } catch (const core::Error& e) {
+        EXPECT_EQ(e.reason(), "azure_auth_failed");
+        EXPECT_THAT(e.what(), ::testing::HasSubstr("SAS token expired at 2001-09-09T01:46:40Z"));
+        EXPECT_EQ(std::string(e.what()).find("sig="), std::string::npos);
+    }
+    const SasCredential valid("sv=2023-11-03&se=2096-01-01T00%3A00%3A00Z&sr=c&sp=rl&sig=c2ln");
+    valid.Authorize(request, {});
+    EXPECT_THAT(request.url, ::testing::HasSubstr("sig=c2ln"));
+    const SasCredential undated("sv=2023-11-03&sr=c&sp=rl&sig=c2ln");  // a stored access policy's
+    EXPECT_FALSE(undated.expires_at());
 }
 
 }  // namespace

@@ -41,6 +41,7 @@
 #include "crypto/digest.hpp"
 #include "crypto/encoding.hpp"
 #include "support/azurite_server.hpp"
+#include "support/budget_proxy.hpp"
 #include "support/files.hpp"
 #include "support/net.hpp"
 #include "support/shared_servers.hpp"
@@ -93,125 +94,6 @@ std::int64_t JsonNumber(const std::string& json, const std::string& key) {
     if (at == std::string::npos) return -1;
     return std::stoll(json.substr(at + key.size() + 3));
 }
-
-// A TCP proxy in front of 127.0.0.1:`target_port` that lets through only `budget` bytes of
-// answers (all connections together), then holds every answer where it is until Open(): a
-// download through it stops making progress at a known point, with the connections alive.
-class GateProxy {
- public:
-    GateProxy(int target_port, std::uint64_t budget) : target_port_(target_port), budget_(budget) {
-        listener_ = ListenOnLoopback(128, &port_);
-        acceptor_ = std::thread([this] { Accept(); });
-    }
-    ~GateProxy() {
-        {
-            const std::lock_guard lock(mutex_);
-            stopping_ = true;
-        }
-        changed_.notify_all();
-        acceptor_.join();
-        for (auto& t : threads_) t.join();
-        ::close(listener_);
-    }
-    GateProxy(const GateProxy&) = delete;
-    GateProxy& operator=(const GateProxy&) = delete;
-
-    [[nodiscard]] int port() const { return port_; }
-    // What clients sent since the last call (request heads, for the GETs of a download).
-    std::string TakeRequests() {
-        const std::lock_guard lock(mutex_);
-        return std::exchange(requests_, {});
-    }
-    // Lets everything through from now on.
-    void Open() {
-        {
-            const std::lock_guard lock(mutex_);
-            open_ = true;
-        }
-        changed_.notify_all();
-    }
-    // Waits until the budget is spent and an answer is held; false after `timeout`.
-    bool WaitUntilHolding(std::chrono::milliseconds timeout) {
-        std::unique_lock lock(mutex_);
-        return changed_.wait_for(lock, timeout, [&] { return holding_ > 0; });
-    }
-    // A connection string for the account of an AzuriteServer through this proxy, with its
-    // key, or with `sas` when given.
-    [[nodiscard]] std::string connection_string(const std::string& sas = {}) const {
-        const std::string endpoint =
-            "BlobEndpoint=http://127.0.0.1:" + std::to_string(port_) + "/devstoreaccount1";
-        if (!sas.empty()) return endpoint + ";SharedAccessSignature=" + sas;
-        return "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" +
-               std::string(AzuriteServer::kAccountKey) + ";" + endpoint;
-    }
-
- private:
-    void Accept() {
-        for (;;) {
-            {
-                const std::lock_guard lock(mutex_);
-                if (stopping_) return;
-            }
-            pollfd p{listener_, POLLIN, 0};
-            if (::poll(&p, 1, 100) <= 0) continue;
-            const int client = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
-            if (client < 0) continue;
-            threads_.emplace_back([this, client] { Serve(client); });
-        }
-    }
-
-    // How many of `want` answer bytes may go now; waits while none may. 0: stopping.
-    std::size_t Allow(std::size_t want) {
-        std::unique_lock lock(mutex_);
-        if (!open_ && budget_ == 0) {
-            ++holding_;
-            changed_.notify_all();
-            changed_.wait(lock, [&] { return stopping_ || open_; });
-            --holding_;
-        }
-        if (stopping_) return 0;
-        const std::size_t n =
-            open_ ? want : static_cast<std::size_t>(std::min<std::uint64_t>(want, budget_));
-        if (!open_) budget_ -= n;
-        return n;
-    }
-
-    void Serve(int client) {
-        const auto stopping = [this] {
-            const std::lock_guard lock(mutex_);
-            return stopping_;
-        };
-        RelayConnection(client, target_port_, stopping,
-                        [this](bool from_upstream, std::string_view bytes, int to) {
-                            while (!bytes.empty()) {
-                                const std::size_t allowed =
-                                    from_upstream ? Allow(bytes.size()) : bytes.size();
-                                if (!from_upstream) {
-                                    const std::lock_guard lock(mutex_);
-                                    requests_.append(bytes.substr(0, allowed));
-                                }
-                                if (allowed == 0 || !SendAll(to, bytes.substr(0, allowed))) {
-                                    return RelayVerdict::kClose;
-                                }
-                                bytes.remove_prefix(allowed);
-                            }
-                            return RelayVerdict::kContinue;
-                        });
-    }
-
-    int target_port_;
-    int listener_ = -1;
-    int port_ = 0;
-    mutable std::mutex mutex_;
-    std::condition_variable changed_;
-    std::uint64_t budget_;
-    std::string requests_;
-    int holding_ = 0;
-    bool open_ = false;
-    bool stopping_ = false;
-    std::vector<std::thread> threads_;  // only the acceptor adds, only the destructor joins
-    std::thread acceptor_;
-};
 
 // --- The engine -------------------------------------------------------------------------------
 
@@ -467,7 +349,7 @@ class BlobCliResume : public ::testing::Test {
 
     // Runs ARGS through `proxy` (with `cs`, else the key) until it holds the download up, then
     // sends `signal`.
-    Outcome Interrupt(GateProxy& proxy, const std::vector<std::string>& args, int signal,
+    Outcome Interrupt(BudgetProxy& proxy, const std::vector<std::string>& args, int signal,
                       const std::string& cs = {}) {
         const pid_t pid = Start(args, cs.empty() ? proxy.connection_string() : cs);
         const bool holding = proxy.WaitUntilHolding(60s);
@@ -514,7 +396,7 @@ std::vector<std::string> With(std::vector<std::string> args,
 TEST_F(BlobCliResume, AnInterruptedGetKeepsARecordAndResumeCompletesIt) {
     const std::string data = PatternBytes(24 * kMiB + 3, 7);
     Put("big.bin", data);
-    GateProxy proxy(SharedAzurite().port(), 5 * kMiB);
+    BudgetProxy proxy(SharedAzurite().port(), 5 * kMiB);
     // Through a SAS, which must not end up in the record.
     azure::BlobSasOptions read;
     read.container = container_;
@@ -581,7 +463,7 @@ TEST_F(BlobCliResume, AnInterruptedGetKeepsARecordAndResumeCompletesIt) {
 TEST_F(BlobCliResume, ABlobChangedSinceTheInterruptionIsDownloadedAfresh) {
     const std::string data = PatternBytes(16 * kMiB, 8);
     Put("b.bin", data);
-    GateProxy proxy(SharedAzurite().port(), 4 * kMiB);
+    BudgetProxy proxy(SharedAzurite().port(), 4 * kMiB);
     const Outcome stopped = Interrupt(proxy, With({"get", Remote("b.bin"), "b.back"}), SIGINT);
     EXPECT_EQ(stopped.status, 130) << stopped.err;
     const std::string record = Record(dir_.path() / "b.back");
@@ -607,7 +489,7 @@ TEST_F(BlobCliResume, ABlobChangedSinceTheInterruptionIsDownloadedAfresh) {
 TEST_F(BlobCliResume, WithoutResumeAPartialFileIsReplaced) {
     const std::string data = PatternBytes(8 * kMiB + 1, 10);
     Put("c.bin", data);
-    GateProxy proxy(SharedAzurite().port(), 3 * kMiB);
+    BudgetProxy proxy(SharedAzurite().port(), 3 * kMiB);
     const Outcome stopped = Interrupt(proxy, With({"get", Remote("c.bin"), "c.back"}), SIGINT);
     EXPECT_EQ(stopped.status, 130) << stopped.err;
     ASSERT_FALSE(Record(dir_.path() / "c.back").empty());
@@ -634,7 +516,7 @@ TEST_F(BlobCliResume, ARecursiveGetStoppedBySigtermResumesEachFile) {
     Put("d/a.bin", a);
     Put("d/b.bin", b);
     Put("d/c.txt", c);
-    GateProxy proxy(SharedAzurite().port(), 4 * kMiB);
+    BudgetProxy proxy(SharedAzurite().port(), 4 * kMiB);
     const Outcome stopped =
         Interrupt(proxy, With({"get", "--recursive", Remote("d/"), "back"}), SIGTERM);
     EXPECT_EQ(stopped.status, 143) << stopped.err;

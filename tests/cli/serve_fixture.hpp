@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -45,6 +47,18 @@ class ServeTest : public ::testing::Test {
     }
 
     std::string Log() const { return FileTail(log_, 1 << 20); }
+
+    // The log once it holds `text` (the access log line of a request is written after its
+    // response has gone, so it may lag a moment behind the client), or after 5 s as it is.
+    std::string LogWith(std::string_view text) const {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        std::string log = Log();
+        while (log.find(text) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            log = Log();
+        }
+        return log;
+    }
 
     // Starts `cerulean serve`, waits for /readyz, and returns the port.
     int Serve(std::vector<std::pair<std::string, std::string>> env) {

@@ -190,15 +190,22 @@ TEST_F(SyncCliStopped, AKilledRunLeavesNoPartialFileUnderAFinalNameAndARerunFini
     EXPECT_TRUE(ReadFile(down / "more" / "copy.bin") == big_);
 }
 
-TEST_F(SyncCliStopped, CtrlCStopsTheRunTidilyWithStatus130) {
+TEST_F(SyncCliStopped, CtrlCStopsTheRunTidilyWithStatus130AndARerunFinishesIt) {
     const pid_t pid = StartBigDownload();
     ::kill(pid, SIGINT);
     const BlobCliOutcome stopped = FinishBlobCli(pid, dir_.path(), 30s);
     EXPECT_EQ(stopped.status, 130) << stopped.err;
     EXPECT_THAT(stopped.err, HasSubstr("interrupted"));
     const fs::path down = dir_.path() / "tree" / "down";
-    EXPECT_FALSE(AnyPartialFile(down));  // a stopped download removes its temporary file
+    // Nothing under a final name; a large file's bytes may stay under its temporary name, with
+    // the record of its ranges, for the next run to resume.
     EXPECT_FALSE(fs::exists(down / "big.bin"));
+
+    const BlobCliOutcome rerun = Run({"sync", Remote("r"), "tree/down"});
+    ASSERT_EQ(rerun.status, 0) << rerun.err;
+    EXPECT_FALSE(AnyPartialFile(down));
+    EXPECT_TRUE(ReadFile(down / "big.bin") == big_);
+    EXPECT_TRUE(ReadFile(down / "more" / "copy.bin") == big_);
 }
 
 }  // namespace

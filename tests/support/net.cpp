@@ -104,6 +104,37 @@ void RelayConnection(int client, int target_port, const std::function<bool()>& s
     ::close(upstream);
 }
 
+LoopbackProxy::LoopbackProxy(int target_port, RelayForward forward, int backlog)
+    : target_port_(target_port), forward_(std::move(forward)) {
+    listener_ = ListenOnLoopback(backlog, &port_);
+    acceptor_ = std::thread([this] { Accept(); });
+}
+
+LoopbackProxy::~LoopbackProxy() {
+    stopping_ = true;
+    acceptor_.join();
+    for (auto& thread : threads_) thread.join();
+    ::close(listener_);
+}
+
+std::string LoopbackProxy::azurite_endpoint() const {
+    return "http://127.0.0.1:" + std::to_string(port_) + "/devstoreaccount1";
+}
+
+void LoopbackProxy::Accept() {
+    while (!stopping_) {
+        pollfd p{listener_, POLLIN, 0};
+        if (::poll(&p, 1, 100) <= 0) continue;
+        const int client = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (client < 0) continue;
+        ++connections_;
+        threads_.emplace_back([this, client] {
+            RelayConnection(
+                client, target_port_, [this] { return stopping_.load(); }, forward_);
+        });
+    }
+}
+
 int FreeLoopbackPort() {
     const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));

@@ -1,9 +1,12 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 namespace cerulean::testing {
 
@@ -33,6 +36,44 @@ enum class RelayVerdict {
 void RelayConnection(
     int client, int target_port, const std::function<bool()>& stopping,
     const std::function<RelayVerdict(bool from_upstream, std::string_view bytes, int to)>& forward);
+
+/// What a LoopbackProxy does with the bytes of a connection (see RelayConnection).
+using RelayForward =
+    std::function<RelayVerdict(bool from_upstream, std::string_view bytes, int to)>;
+
+/// A TCP proxy on a free loopback port in front of 127.0.0.1:`target_port`: each accepted
+/// connection is relayed on a thread of its own through `forward` (RelayConnection), which may
+/// hold, pace, cut or count what passes. The destructor stops accepting, ends the relays (each
+/// within 100 ms of its current `forward` call returning) and joins them: a `forward` that
+/// waits must be released first, by its owner's destructor. Declare a LoopbackProxy after the
+/// state its `forward` uses, so that it is destroyed first.
+class LoopbackProxy {
+ public:
+    /// Starts listening and accepting. Throws std::runtime_error when it cannot listen.
+    LoopbackProxy(int target_port, RelayForward forward, int backlog = 128);
+    ~LoopbackProxy();
+    LoopbackProxy(const LoopbackProxy&) = delete;
+    LoopbackProxy& operator=(const LoopbackProxy&) = delete;
+
+    /// The port clients connect to.
+    [[nodiscard]] int port() const { return port_; }
+    /// "http://127.0.0.1:PORT/devstoreaccount1": Azurite's account through this proxy.
+    [[nodiscard]] std::string azurite_endpoint() const;
+    /// Connections accepted so far.
+    [[nodiscard]] int connections() const { return connections_.load(); }
+
+ private:
+    void Accept();
+
+    int target_port_;
+    RelayForward forward_;
+    int listener_ = -1;
+    int port_ = 0;
+    std::atomic<bool> stopping_{false};
+    std::atomic<int> connections_{0};
+    std::vector<std::thread> threads_;  // only the acceptor adds, only the destructor joins
+    std::thread acceptor_;
+};
 
 /// One HTTP/1.1 request on a fresh connection to 127.0.0.1:`port` (Connection: close), from
 /// the loopback address `source` (e.g. "127.0.0.2": several clients on one machine); the raw

@@ -202,5 +202,15 @@ TEST(IsTemporaryName, KnowsPartialFilesAndTheirRecords) {
     EXPECT_FALSE(IsTemporaryName(".a.txt"));
 }
 
+TEST(IsTemporaryName, TellsTheRecordAndTheFinalNameOfATemporaryFile) {
+    EXPECT_EQ(RecordNameFor(".a.txt.cerulean-partial"), ".a.txt.cerulean-partial.json");
+    EXPECT_TRUE(IsTemporaryName(RecordNameFor(TemporaryNameFor("a.txt"))));
+    EXPECT_EQ(NameOfTemporary(TemporaryNameFor("a.txt")), "a.txt");
+    EXPECT_EQ(NameOfTemporary(TemporaryNameFor(".x")), ".x");
+    EXPECT_EQ(NameOfTemporary(".a.txt.cerulean-partial.json"), "");
+    EXPECT_EQ(NameOfTemporary(".cerulean-partial"), "");
+    EXPECT_EQ(NameOfTemporary("a.txt"), "");
+}
+
 }  // namespace
 }  // namespace cerulean::sync

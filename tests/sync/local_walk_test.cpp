@@ -123,7 +123,8 @@ TEST_F(LocalWalkTest, PassesOverSymlinksWithoutFollowingThem) {
 TEST_F(LocalWalkTest, SkipsTemporaryFilesAndRemovesThemOnlyWhenAsked) {
     Write("keep.txt");
     Write("sub/" + TemporaryNameFor("big.bin"), "partial");
-    Write("sub/" + TemporaryNameFor("big.bin") + ".json", "{}");
+    Write("sub/" + TemporaryNameFor("small.bin") + ".json.tmp", "{");
+    Write("sub/" + TemporaryNameFor("gone.bin") + ".json", "{}");
     {
         LocalWalk walk(*folder_, false);
         EXPECT_EQ(Walk(walk), std::vector<std::string>{"keep.txt"});
@@ -132,8 +133,26 @@ TEST_F(LocalWalkTest, SkipsTemporaryFilesAndRemovesThemOnlyWhenAsked) {
     EXPECT_TRUE(fs::exists(dir_.path() / "sub" / TemporaryNameFor("big.bin")));
     LocalWalk walk(*folder_, true);
     EXPECT_EQ(Walk(walk), std::vector<std::string>{"keep.txt"});
-    EXPECT_EQ(walk.temporary_removed(), 2U);
+    EXPECT_EQ(walk.temporary_removed(), 3U);
+    EXPECT_TRUE(walk.kept_partials().empty());
     EXPECT_FALSE(fs::exists(dir_.path() / "sub" / TemporaryNameFor("big.bin")));
+    EXPECT_TRUE(fs::is_empty(dir_.path() / "sub"));
+}
+
+TEST_F(LocalWalkTest, KeepsATemporaryFileWithItsRecordForTheDownloadToContinue) {
+    Write("a/" + TemporaryNameFor("big.bin"), "partial");
+    Write("a/" + RecordNameFor(TemporaryNameFor("big.bin")), "{}");
+    Write("a/" + TemporaryNameFor("alone.bin"), "no record: a dead run's");
+    Write(TemporaryNameFor("top.bin"), "partial");
+    Write(RecordNameFor(TemporaryNameFor("top.bin")), "{}");
+    Write("z.txt");
+    LocalWalk walk(*folder_, true);
+    EXPECT_EQ(Walk(walk), std::vector<std::string>{"z.txt"});
+    EXPECT_EQ(walk.temporary_removed(), 1U);
+    EXPECT_EQ(walk.kept_partials(), (std::vector<std::string>{"top.bin", "a/big.bin"}));
+    EXPECT_TRUE(fs::exists(dir_.path() / "a" / TemporaryNameFor("big.bin")));
+    EXPECT_TRUE(fs::exists(dir_.path() / "a" / RecordNameFor(TemporaryNameFor("big.bin"))));
+    EXPECT_FALSE(fs::exists(dir_.path() / "a" / TemporaryNameFor("alone.bin")));
 }
 
 TEST_F(LocalWalkTest, AnUnreadableFolderMakesTheWalkIncomplete) {

@@ -2,6 +2,26 @@
 // Run `npm run gen:api` in web/ after changing the OpenAPI document.
 
 export interface paths {
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log
+         * @description The caller's own events, newest first; a superuser sees everyone's. See SECURITY.md for what is recorded.
+         */
+        get: operations["listAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/register": {
         parameters: {
             query?: never;
@@ -311,6 +331,207 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/azure_blob/connections/{id}/sync_jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The connection's id. */
+                id: components["parameters"]["ConnectionId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List a connection's sync jobs
+         * @description Newest first.
+         */
+        get: operations["listSyncJobs"];
+        put?: never;
+        /**
+         * Create a sync job
+         * @description Creates the job and queues its first run at once (202; trigger `create`). Local paths are checked against `CERULEAN_SYNC_ROOT` now (422 `invalid_local_path`) and again as each file is opened. To see what a job that deletes would do before it runs, use `POST …/sync_jobs/{job_id}/plan`.
+         */
+        post: operations["createSyncJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/azure_blob/connections/{id}/sync_jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The connection's id. */
+                id: components["parameters"]["ConnectionId"];
+                /** @description The sync job's id. */
+                job_id: components["parameters"]["SyncJobId"];
+            };
+            cookie?: never;
+        };
+        /** Read a sync job */
+        get: operations["getSyncJob"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a sync job
+         * @description Cancels an active run, then removes the job and its runs. Files and blobs already synced stay.
+         */
+        delete: operations["deleteSyncJob"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/azure_blob/connections/{id}/sync_jobs/{job_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The connection's id. */
+                id: components["parameters"]["ConnectionId"];
+                /** @description The sync job's id. */
+                job_id: components["parameters"]["SyncJobId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel the active run
+         * @description A queued run is cancelled at once; a running one stops within seconds (its temporary files removed) and then reads `cancelled`.
+         */
+        post: operations["cancelSyncJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/azure_blob/connections/{id}/sync_jobs/{job_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The connection's id. */
+                id: components["parameters"]["ConnectionId"];
+                /** @description The sync job's id. */
+                job_id: components["parameters"]["SyncJobId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Follow the latest run's progress
+         * @description Server-sent events about the job's latest run: `event: progress` with `data:` the SyncRun as JSON at once, then at most about four a second while it changes; a comment line `: keep-alive` every 15 s; then `event: end` with the final SyncRun, and the stream closes. A job whose latest run has already ended gets only `end`. Needs the bearer token like every route: browsers read it with `fetch()` and a ReadableStream (EventSource cannot send `Authorization`); never put a token in a URL.
+         */
+        get: operations["streamSyncJobEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/azure_blob/connections/{id}/sync_jobs/{job_id}/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The connection's id. */
+                id: components["parameters"]["ConnectionId"];
+                /** @description The sync job's id. */
+                job_id: components["parameters"]["SyncJobId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dry run: what a run would do
+         * @description Enumerates both sides and compares them as a run would, changing nothing: counts, the first 1,000 actions, and whether the deletes would be refused. Storage errors answer as the blob routes do.
+         */
+        post: operations["planSyncJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/azure_blob/connections/{id}/sync_jobs/{job_id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The connection's id. */
+                id: components["parameters"]["ConnectionId"];
+                /** @description The sync job's id. */
+                job_id: components["parameters"]["SyncJobId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queue a run now
+         * @description A job has at most one run queued or running at a time.
+         */
+        post: operations["runSyncJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/azure_blob/connections/{id}/sync_jobs/{job_id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The connection's id. */
+                id: components["parameters"]["ConnectionId"];
+                /** @description The sync job's id. */
+                job_id: components["parameters"]["SyncJobId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List a job's runs
+         * @description Newest first; each retry of a transient failure is a run of its own (`trigger: retry`, `attempt`).
+         */
+        get: operations["listSyncRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/azure_blob/connections/{id}/sync_jobs/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The connection's id. */
+                id: components["parameters"]["ConnectionId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dry run of a job not created yet
+         * @description Validates the body exactly as creating the job would (the same 422s) and answers what a first run would do, storing nothing and changing nothing: counts, the first 1,000 actions, and whether the deletes would be refused. The web console shows it before creating a job that may delete. Storage errors answer as the blob routes do.
+         */
+        post: operations["planNewSyncJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/azure_blob/connections/{id}/test": {
         parameters: {
             query?: never;
@@ -528,6 +749,52 @@ export interface components {
         };
         /** @description For `anonymous`: an empty object (public containers only). */
         AnonymousCredentials: Record<string, never>;
+        /**
+         * @description One entry of the audit log: who, what, when and from where; never a secret.
+         * @example {
+         *       "id": 42,
+         *       "user_id": 7,
+         *       "actor": "ann@example.com",
+         *       "action": "connection.updated",
+         *       "target_type": "connection",
+         *       "target_id": "3",
+         *       "detail": {
+         *         "fields": [
+         *           "name",
+         *           "credentials"
+         *         ]
+         *       },
+         *       "remote_address": "203.0.113.9",
+         *       "request_id": "5e6499f3f870aa0c",
+         *       "created_at": "2026-12-06T07:32:01Z"
+         *     }
+         */
+        AuditEvent: {
+            /** @description A stable name: `auth.signed_in`, `auth.sign_in_failed`, `auth.password_changed`, `user.administered`, `connection.created`, `connection.updated`, `connection.deleted`, `connection.tested`, `sync_job.created`, `sync_job.deleted`, `sync_job.run_requested`, `sync_job.cancel_requested`, `sync_run.credentials_used`, `blob.share_link_issued`, `keys.rotated`. */
+            action: string;
+            /** @description That account's email when the event was written. */
+            actor: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** @description Names, ids and counts about the action (for a connection change, the names of the fields given, never their values). */
+            detail: {
+                [key: string]: unknown;
+            };
+            id: number;
+            /** @description The client's address (behind a trusted proxy, the forwarded one), or the name of the worker that ran a sync. */
+            remote_address: string | null;
+            /** @description The `X-Request-Id` of the request that did it. */
+            request_id: string | null;
+            target_id: string | null;
+            /** @description `connection`, `sync_job`, `user`, `vault`, or null. */
+            target_type: string | null;
+            /** @description The account the event concerns (null for a sign-in attempt of an unknown email, and once the account is deleted). */
+            user_id: number | null;
+        };
+        AuditEventList: {
+            items: components["schemas"]["AuditEvent"][];
+            total: number;
+        };
         /**
          * @description How Cerulean authenticates to Azure Storage; selects the shape of `credentials`.
          * @enum {string}
@@ -940,6 +1207,333 @@ export interface components {
             /** @description Directory (tenant) id. */
             tenant_id: string;
         };
+        /**
+         * @description A sync job: its definition, and the state of its latest run (`status`, `progress`, `last_error`, `started_at`, `finished_at`).
+         * @example {
+         *       "id": 12,
+         *       "connection_id": 7,
+         *       "direction": "download",
+         *       "container": "docs",
+         *       "prefix": "reports/",
+         *       "local_path": "team-a/reports",
+         *       "target": null,
+         *       "delete_extraneous": true,
+         *       "max_delete": 100,
+         *       "compare": "size_mtime",
+         *       "interval_seconds": 3600,
+         *       "status": "succeeded",
+         *       "progress": {
+         *         "files_total": 1204,
+         *         "files_done": 354,
+         *         "files_skipped": 850,
+         *         "files_failed": 0,
+         *         "files_deleted": 3,
+         *         "bytes_total": 734003200,
+         *         "bytes_done": 734003200
+         *       },
+         *       "last_error": null,
+         *       "last_error_code": null,
+         *       "created_at": "2026-12-06T07:00:00Z",
+         *       "started_at": "2026-12-06T07:09:01Z",
+         *       "finished_at": "2026-12-06T07:11:42Z",
+         *       "next_run_at": "2026-12-06T08:11:42Z"
+         *     }
+         */
+        SyncJob: {
+            /** @enum {string} */
+            compare: "size_mtime" | "md5";
+            /** @description The source connection (the destination for `upload`). */
+            connection_id: number;
+            /**
+             * @description The source container (the destination for `upload`). Azure's naming rules.
+             * @example docs
+             */
+            container: string;
+            /** Format: date-time */
+            created_at: string;
+            delete_extraneous: boolean;
+            /**
+             * @description `download`: container to a local folder; `upload`: local folder to the container; `copy`: container to another container of this or another connection of the caller (`target`).
+             * @enum {string}
+             */
+            direction: "download" | "upload" | "copy";
+            /**
+             * Format: date-time
+             * @description When the latest run ended.
+             */
+            finished_at: string | null;
+            id: number;
+            interval_seconds: number | null;
+            /** @description The latest run's error, readable; never holds a secret. */
+            last_error: string | null;
+            /** @description Extension: the latest run's stable reason, e.g. `too_many_deletes`, `azure_auth_failed`. */
+            last_error_code: string | null;
+            /** @description Relative to `CERULEAN_SYNC_ROOT`; null for `copy`. */
+            local_path: string | null;
+            max_delete: number | null;
+            /**
+             * Format: date-time
+             * @description Scheduled jobs: when the next run is queued.
+             */
+            next_run_at: string | null;
+            /** @description The folder in the container; empty for the whole container. */
+            prefix: string;
+            /** @description The latest run's counters; zeros before any. */
+            progress: components["schemas"]["SyncProgress"];
+            /**
+             * Format: date-time
+             * @description When the latest run started.
+             */
+            started_at: string | null;
+            /**
+             * @description The latest run's; `queued` for a job never run yet.
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            /** @description The destination of a `copy`; null otherwise. */
+            target: {
+                /** @description This or another connection of the caller; another user's is a 422 field error on `target.connection_id`. */
+                connection_id: number;
+                /**
+                 * @description The destination container. Azure's naming rules.
+                 * @example backup
+                 */
+                container: string;
+                /**
+                 * @description The folder in the destination container.
+                 * @default
+                 * @example docs/
+                 */
+                prefix: string;
+            } | null;
+        };
+        /**
+         * @description A new sync job. Creating it queues its first run at once (trigger `create`). Unknown fields are rejected with 422 at every level (inside `target` too), as on every other request body: `id`, `connection_id`, `user_id` or `status` in a body are refused, never applied.
+         * @example {
+         *       "direction": "download",
+         *       "container": "docs",
+         *       "prefix": "reports/",
+         *       "local_path": "team-a/reports",
+         *       "delete_extraneous": true,
+         *       "max_delete": 100,
+         *       "compare": "size_mtime",
+         *       "interval_seconds": 3600
+         *     }
+         * @example {
+         *       "direction": "copy",
+         *       "container": "docs",
+         *       "prefix": "",
+         *       "target": {
+         *         "connection_id": 9,
+         *         "container": "backup",
+         *         "prefix": "docs/"
+         *       },
+         *       "compare": "md5"
+         *     }
+         */
+        SyncJobCreate: {
+            /**
+             * @description `size_mtime`: size and modification time; `md5`: content hash (blobs without a Content-MD5 are hashed by download, and the plan counts them).
+             * @default size_mtime
+             * @enum {string}
+             */
+            compare: "size_mtime" | "md5";
+            /**
+             * @description The source container (the destination for `upload`). Azure's naming rules.
+             * @example docs
+             */
+            container: string;
+            /**
+             * @description Remove destination items the source lacks: after the copies, only inside the job's folder or prefix, never when either side's listing had an error, refused when the source is empty, and capped by `max_delete`.
+             * @default false
+             */
+            delete_extraneous: boolean;
+            /**
+             * @description `download`: container to a local folder; `upload`: local folder to the container; `copy`: container to another container of this or another connection of the caller (`target`).
+             * @enum {string}
+             */
+            direction: "download" | "upload" | "copy";
+            /**
+             * @description Null for a one-off job; otherwise seconds between runs (60 s to 365 days): the next run is queued when due, never overlapping one in progress.
+             * @default null
+             */
+            interval_seconds: number | null;
+            /**
+             * @description Required for `download` and `upload`, null (or absent) for `copy`: a folder relative to the server's `CERULEAN_SYNC_ROOT` (`""` is the root itself). Absolute paths, `..` and symlinks leading outside the root are 422 `invalid_local_path`, checked again as each file is opened.
+             * @example team-a/reports
+             */
+            local_path?: string | null;
+            /**
+             * @description Safety limit: a run that would delete more items deletes nothing and fails with `too_many_deletes`. Null: no limit.
+             * @default null
+             */
+            max_delete: number | null;
+            /**
+             * @description The folder in the container (`reports/` or `reports`); empty for the whole container. Paths map by stripping it: blob `reports/q1/a.csv` becomes `q1/a.csv` under the local folder or the target's prefix.
+             * @default
+             * @example reports/
+             */
+            prefix: string;
+            /** @description Required for `copy`, null (or absent) otherwise. */
+            target?: {
+                /** @description This or another connection of the caller; another user's is a 422 field error on `target.connection_id`. */
+                connection_id: number;
+                /**
+                 * @description The destination container. Azure's naming rules.
+                 * @example backup
+                 */
+                container: string;
+                /**
+                 * @description The folder in the destination container.
+                 * @default
+                 * @example docs/
+                 */
+                prefix: string;
+            } | null;
+        } & unknown;
+        SyncJobList: {
+            items: components["schemas"]["SyncJob"][];
+            /** @description All of the connection's jobs, regardless of paging. */
+            total: number;
+        };
+        /**
+         * @description A dry run: what a run would do now. Nothing is changed.
+         * @example {
+         *       "copy": 2,
+         *       "skip": 850,
+         *       "delete": 1,
+         *       "bytes": 3145728,
+         *       "hash_by_download": 0,
+         *       "failed": 0,
+         *       "actions": [
+         *         {
+         *           "op": "copy",
+         *           "path": "q1/summary.pdf",
+         *           "size": 2097152
+         *         },
+         *         {
+         *           "op": "copy",
+         *           "path": "q2/summary.pdf",
+         *           "size": 1048576
+         *         },
+         *         {
+         *           "op": "delete",
+         *           "path": "q3/draft.docx",
+         *           "size": 18432
+         *         }
+         *       ],
+         *       "deletes_refused": null
+         *     }
+         */
+        SyncPlan: {
+            /** @description The first 1,000 actions, in path order. */
+            actions: {
+                /** @enum {string} */
+                op: "copy" | "delete" | "hash" | "fail";
+                /** @description Relative to the job's folder or prefix. */
+                path: string;
+                size: number;
+            }[];
+            /** @description Bytes a run would transfer. */
+            bytes: number;
+            /** @description Items a run would transfer. */
+            copy: number;
+            /** @description Destination items a run would delete (`delete_extraneous`). */
+            delete: number;
+            /** @description Extension: why a run would delete nothing and fail (e.g. `too_many_deletes`, `source_empty`); null when its deletes would go ahead. */
+            deletes_refused: {
+                /** @example too_many_deletes */
+                code: string;
+                detail: string;
+            } | null;
+            /** @description Extension: items that cannot be compared or read (see the `fail` actions). */
+            failed: number;
+            /** @description Extension: blobs without a Content-MD5 that `compare: md5` must download to hash. */
+            hash_by_download: number;
+            /** @description Items already up to date. */
+            skip: number;
+        };
+        /**
+         * @description A run's counters, written as files finish (throttled).
+         * @example {
+         *       "files_total": 1204,
+         *       "files_done": 312,
+         *       "files_skipped": 850,
+         *       "files_failed": 0,
+         *       "files_deleted": 0,
+         *       "bytes_total": 734003200,
+         *       "bytes_done": 190840832
+         *     }
+         */
+        SyncProgress: {
+            /** @description Bytes transferred. */
+            bytes_done: number;
+            /** @description Bytes the plan must transfer. */
+            bytes_total: number;
+            /** @description Extension: destination items deleted so far (`delete_extraneous`). */
+            files_deleted: number;
+            /** @description Items transferred. */
+            files_done: number;
+            /** @description Items that failed. */
+            files_failed: number;
+            /** @description Items already up to date. */
+            files_skipped: number;
+            /** @description Source items considered. */
+            files_total: number;
+        };
+        /**
+         * @description One run of a sync job.
+         * @example {
+         *       "id": 41,
+         *       "job_id": 12,
+         *       "status": "running",
+         *       "progress": {
+         *         "files_total": 1204,
+         *         "files_done": 312,
+         *         "files_skipped": 850,
+         *         "files_failed": 0,
+         *         "files_deleted": 0,
+         *         "bytes_total": 734003200,
+         *         "bytes_done": 190840832
+         *       },
+         *       "error": null,
+         *       "error_code": null,
+         *       "trigger": "manual",
+         *       "attempt": 1,
+         *       "created_at": "2026-12-06T07:09:00Z",
+         *       "started_at": "2026-12-06T07:09:01Z",
+         *       "finished_at": null
+         *     }
+         */
+        SyncRun: {
+            /** @description Extension: 1 for a first attempt, counting up through retries. */
+            attempt: number;
+            /** Format: date-time */
+            created_at: string;
+            /** @description Why the run failed, readable; never holds a secret. */
+            error: string | null;
+            /** @description Extension: a stable reason, e.g. `too_many_deletes`, `source_empty`, `invalid_local_path`, `azure_auth_failed`. */
+            error_code: string | null;
+            /** Format: date-time */
+            finished_at: string | null;
+            id: number;
+            job_id: number;
+            progress: components["schemas"]["SyncProgress"];
+            /** Format: date-time */
+            started_at: string | null;
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            /**
+             * @description What queued the run: the job's creation, `POST …/run`, its schedule, or (extension) an automatic retry of a transient failure.
+             * @enum {string}
+             */
+            trigger: "create" | "manual" | "schedule" | "retry";
+        };
+        SyncRunList: {
+            items: components["schemas"]["SyncRun"][];
+            /** @description All of the job's runs, regardless of paging. */
+            total: number;
+        };
         Token: {
             /** @description A JWT (HS256) for `Authorization: Bearer <token>`. */
             access_token: string;
@@ -1119,6 +1713,24 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description No such connection of the caller (`connection_not_found`) or no such job of it (`sync_job_not_found`); another user's connection or job answers exactly the same. */
+        SyncJobNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "about:blank",
+                 *       "title": "Not Found",
+                 *       "status": 404,
+                 *       "detail": "sync job 12 not found",
+                 *       "code": "sync_job_not_found"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description Too many failed sign-ins for this email or client address (10 within 15 minutes; `too_many_attempts`). */
         TooManyAttempts: {
             headers: {
@@ -1168,6 +1780,8 @@ export interface components {
         Prefix: string;
         /** @description Items to skip. */
         Skip: number;
+        /** @description The sync job's id. */
+        SyncJobId: number;
         /** @description The user's id. */
         UserId: number;
     };
@@ -1177,6 +1791,62 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listAuditEvents: {
+        parameters: {
+            query?: {
+                /**
+                 * @description An action name, or a family ending in a dot (`connection.`).
+                 * @example connection.
+                 */
+                action?: string;
+                /** @description Largest page size. */
+                limit?: components["parameters"]["Limit"];
+                /**
+                 * @description Events at or after this time.
+                 * @example 2026-12-01T00:00:00Z
+                 */
+                since?: string;
+                /** @description Items to skip. */
+                skip?: components["parameters"]["Skip"];
+                /**
+                 * @description Events before this time.
+                 * @example 2026-12-31T00:00:00Z
+                 */
+                until?: string;
+                /**
+                 * @description Superusers only: one user's events (anyone else gets 403 `not_superuser` for another user's id).
+                 * @example 7
+                 */
+                user_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEventList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description A filter by another user from a user who is not a superuser (`not_superuser`), or a deactivated account (`inactive_user`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["ValidationError"];
+        };
+    };
     registerUser: {
         parameters: {
             query?: never;
@@ -2053,6 +2723,606 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such connection of the caller (`connection_not_found`), or no such container (`container_not_found`, with `azure_code`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: components["responses"]["ConnectionInactive"];
+            422: components["responses"]["ValidationError"];
+            502: components["responses"]["AzureError"];
+            504: components["responses"]["AzureTimeout"];
+        };
+    };
+    listSyncJobs: {
+        parameters: {
+            query?: {
+                /** @description Largest page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description Items to skip. */
+                skip?: components["parameters"]["Skip"];
+            };
+            header?: never;
+            path: {
+                /** @description The connection's id. */
+                id: components["parameters"]["ConnectionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the connection's jobs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 13,
+                     *           "connection_id": 7,
+                     *           "direction": "copy",
+                     *           "container": "docs",
+                     *           "prefix": "",
+                     *           "local_path": null,
+                     *           "target": {
+                     *             "connection_id": 9,
+                     *             "container": "backup",
+                     *             "prefix": "docs/"
+                     *           },
+                     *           "delete_extraneous": false,
+                     *           "max_delete": null,
+                     *           "compare": "md5",
+                     *           "interval_seconds": null,
+                     *           "status": "queued",
+                     *           "progress": {
+                     *             "files_total": 0,
+                     *             "files_done": 0,
+                     *             "files_skipped": 0,
+                     *             "files_failed": 0,
+                     *             "files_deleted": 0,
+                     *             "bytes_total": 0,
+                     *             "bytes_done": 0
+                     *           },
+                     *           "last_error": null,
+                     *           "last_error_code": null,
+                     *           "created_at": "2026-12-06T07:12:00Z",
+                     *           "started_at": null,
+                     *           "finished_at": null,
+                     *           "next_run_at": null
+                     *         },
+                     *         {
+                     *           "id": 12,
+                     *           "connection_id": 7,
+                     *           "direction": "download",
+                     *           "container": "docs",
+                     *           "prefix": "reports/",
+                     *           "local_path": "team-a/reports",
+                     *           "target": null,
+                     *           "delete_extraneous": true,
+                     *           "max_delete": 100,
+                     *           "compare": "size_mtime",
+                     *           "interval_seconds": 3600,
+                     *           "status": "succeeded",
+                     *           "progress": {
+                     *             "files_total": 1204,
+                     *             "files_done": 354,
+                     *             "files_skipped": 850,
+                     *             "files_failed": 0,
+                     *             "files_deleted": 3,
+                     *             "bytes_total": 734003200,
+                     *             "bytes_done": 734003200
+                     *           },
+                     *           "last_error": null,
+                     *           "last_error_code": null,
+                     *           "created_at": "2026-12-06T07:00:00Z",
+                     *           "started_at": "2026-12-06T07:09:01Z",
+                     *           "finished_at": "2026-12-06T07:11:42Z",
+                     *           "next_run_at": "2026-12-06T08:11:42Z"
+                     *         },
+                     *         {
+                     *           "id": 11,
+                     *           "connection_id": 7,
+                     *           "direction": "upload",
+                     *           "container": "photos",
+                     *           "prefix": "2026/",
+                     *           "local_path": "camera",
+                     *           "target": null,
+                     *           "delete_extraneous": true,
+                     *           "max_delete": 10,
+                     *           "compare": "size_mtime",
+                     *           "interval_seconds": null,
+                     *           "status": "failed",
+                     *           "progress": {
+                     *             "files_total": 420,
+                     *             "files_done": 0,
+                     *             "files_skipped": 420,
+                     *             "files_failed": 0,
+                     *             "files_deleted": 0,
+                     *             "bytes_total": 0,
+                     *             "bytes_done": 0
+                     *           },
+                     *           "last_error": "The run would delete 57 items, more than the job's limit of 10: nothing was deleted.",
+                     *           "last_error_code": "too_many_deletes",
+                     *           "created_at": "2026-12-05T18:00:00Z",
+                     *           "started_at": "2026-12-05T18:00:01Z",
+                     *           "finished_at": "2026-12-05T18:00:04Z",
+                     *           "next_run_at": null
+                     *         }
+                     *       ],
+                     *       "total": 3
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SyncJobList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["ConnectionNotFound"];
+            422: components["responses"]["ValidationError"];
+        };
+    };
+    createSyncJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The connection's id. */
+                id: components["parameters"]["ConnectionId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SyncJobCreate"];
+            };
+        };
+        responses: {
+            /** @description The new job; its first run is queued. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 13,
+                     *       "connection_id": 7,
+                     *       "direction": "copy",
+                     *       "container": "docs",
+                     *       "prefix": "",
+                     *       "local_path": null,
+                     *       "target": {
+                     *         "connection_id": 9,
+                     *         "container": "backup",
+                     *         "prefix": "docs/"
+                     *       },
+                     *       "delete_extraneous": false,
+                     *       "max_delete": null,
+                     *       "compare": "md5",
+                     *       "interval_seconds": null,
+                     *       "status": "queued",
+                     *       "progress": {
+                     *         "files_total": 0,
+                     *         "files_done": 0,
+                     *         "files_skipped": 0,
+                     *         "files_failed": 0,
+                     *         "files_deleted": 0,
+                     *         "bytes_total": 0,
+                     *         "bytes_done": 0
+                     *       },
+                     *       "last_error": null,
+                     *       "last_error_code": null,
+                     *       "created_at": "2026-12-06T07:12:00Z",
+                     *       "started_at": null,
+                     *       "finished_at": null,
+                     *       "next_run_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SyncJob"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["ConnectionNotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationError"];
+        };
+    };
+    getSyncJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The connection's id. */
+                id: components["parameters"]["ConnectionId"];
+                /** @description The sync job's id. */
+                job_id: components["parameters"]["SyncJobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job, with its latest run's state. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncJob"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["SyncJobNotFound"];
+        };
+    };
+    deleteSyncJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The connection's id. */
+                id: components["parameters"]["ConnectionId"];
+                /** @description The sync job's id. */
+                job_id: components["parameters"]["SyncJobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["SyncJobNotFound"];
+        };
+    };
+    cancelSyncJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The connection's id. */
+                id: components["parameters"]["ConnectionId"];
+                /** @description The sync job's id. */
+                job_id: components["parameters"]["SyncJobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The active run: `cancelled` if it was only queued, else still `running` until its worker stops it. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 41,
+                     *       "job_id": 12,
+                     *       "status": "running",
+                     *       "progress": {
+                     *         "files_total": 1204,
+                     *         "files_done": 312,
+                     *         "files_skipped": 850,
+                     *         "files_failed": 0,
+                     *         "files_deleted": 0,
+                     *         "bytes_total": 734003200,
+                     *         "bytes_done": 190840832
+                     *       },
+                     *       "error": null,
+                     *       "error_code": null,
+                     *       "trigger": "manual",
+                     *       "attempt": 1,
+                     *       "created_at": "2026-12-06T07:09:00Z",
+                     *       "started_at": "2026-12-06T07:09:01Z",
+                     *       "finished_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SyncRun"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["SyncJobNotFound"];
+            /** @description No run of this job is queued or running (`sync_run_not_active`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    streamSyncJobEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The connection's id. */
+                id: components["parameters"]["ConnectionId"];
+                /** @description The sync job's id. */
+                job_id: components["parameters"]["SyncJobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream. */
+            200: {
+                headers: {
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example event: progress
+                     *     data: {"id":41,"job_id":12,"status":"running","progress":{"files_total":1204,"files_done":312,"files_skipped":850,"files_failed":0,"files_deleted":0,"bytes_total":734003200,"bytes_done":190840832},"error":null,"error_code":null,"trigger":"manual","attempt":1,"created_at":"2026-12-06T07:09:00Z","started_at":"2026-12-06T07:09:01Z","finished_at":null}
+                     *
+                     *     : keep-alive
+                     *
+                     *     event: end
+                     *     data: {"id":41,"job_id":12,"status":"succeeded","progress":{"files_total":1204,"files_done":354,"files_skipped":850,"files_failed":0,"files_deleted":3,"bytes_total":734003200,"bytes_done":734003200},"error":null,"error_code":null,"trigger":"manual","attempt":1,"created_at":"2026-12-06T07:09:00Z","started_at":"2026-12-06T07:09:01Z","finished_at":"2026-12-06T07:11:42Z"}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["SyncJobNotFound"];
+            /** @description The job has no run yet (`sync_run_not_found`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    planSyncJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The connection's id. */
+                id: components["parameters"]["ConnectionId"];
+                /** @description The sync job's id. */
+                job_id: components["parameters"]["SyncJobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The plan. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncPlan"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such connection or job of the caller (`connection_not_found`, `sync_job_not_found`), or no such container (`container_not_found`, with `azure_code`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: components["responses"]["ConnectionInactive"];
+            /** @description The local folder is outside `CERULEAN_SYNC_ROOT` or leads outside it through a symlink (`invalid_local_path`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            502: components["responses"]["AzureError"];
+            504: components["responses"]["AzureTimeout"];
+        };
+    };
+    runSyncJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The connection's id. */
+                id: components["parameters"]["ConnectionId"];
+                /** @description The sync job's id. */
+                job_id: components["parameters"]["SyncJobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The queued run (trigger `manual`). */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 42,
+                     *       "job_id": 12,
+                     *       "status": "queued",
+                     *       "progress": {
+                     *         "files_total": 0,
+                     *         "files_done": 0,
+                     *         "files_skipped": 0,
+                     *         "files_failed": 0,
+                     *         "files_deleted": 0,
+                     *         "bytes_total": 0,
+                     *         "bytes_done": 0
+                     *       },
+                     *       "error": null,
+                     *       "error_code": null,
+                     *       "trigger": "manual",
+                     *       "attempt": 1,
+                     *       "created_at": "2026-12-06T07:20:00Z",
+                     *       "started_at": null,
+                     *       "finished_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SyncRun"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["SyncJobNotFound"];
+            /** @description A run of this job is already queued or running (`sync_run_active`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "sync job 12 already has a run queued or running",
+                     *       "code": "sync_run_active"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSyncRuns: {
+        parameters: {
+            query?: {
+                /** @description Largest page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description Items to skip. */
+                skip?: components["parameters"]["Skip"];
+            };
+            header?: never;
+            path: {
+                /** @description The connection's id. */
+                id: components["parameters"]["ConnectionId"];
+                /** @description The sync job's id. */
+                job_id: components["parameters"]["SyncJobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the job's runs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 41,
+                     *           "job_id": 12,
+                     *           "status": "succeeded",
+                     *           "progress": {
+                     *             "files_total": 1204,
+                     *             "files_done": 354,
+                     *             "files_skipped": 850,
+                     *             "files_failed": 0,
+                     *             "files_deleted": 3,
+                     *             "bytes_total": 734003200,
+                     *             "bytes_done": 734003200
+                     *           },
+                     *           "error": null,
+                     *           "error_code": null,
+                     *           "trigger": "manual",
+                     *           "attempt": 1,
+                     *           "created_at": "2026-12-06T07:09:00Z",
+                     *           "started_at": "2026-12-06T07:09:01Z",
+                     *           "finished_at": "2026-12-06T07:11:42Z"
+                     *         },
+                     *         {
+                     *           "id": 40,
+                     *           "job_id": 12,
+                     *           "status": "failed",
+                     *           "progress": {
+                     *             "files_total": 1204,
+                     *             "files_done": 17,
+                     *             "files_skipped": 850,
+                     *             "files_failed": 1,
+                     *             "files_deleted": 0,
+                     *             "bytes_total": 734003200,
+                     *             "bytes_done": 10485760
+                     *           },
+                     *           "error": "Azure did not answer in time after 3 attempts.",
+                     *           "error_code": "azure_timeout",
+                     *           "trigger": "retry",
+                     *           "attempt": 3,
+                     *           "created_at": "2026-12-06T06:30:00Z",
+                     *           "started_at": "2026-12-06T06:30:02Z",
+                     *           "finished_at": "2026-12-06T06:31:10Z"
+                     *         }
+                     *       ],
+                     *       "total": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SyncRunList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["SyncJobNotFound"];
+            422: components["responses"]["ValidationError"];
+        };
+    };
+    planNewSyncJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The connection's id. */
+                id: components["parameters"]["ConnectionId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SyncJobCreate"];
+            };
+        };
+        responses: {
+            /** @description The plan. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncPlan"];
+                };
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
