@@ -36,11 +36,13 @@ std::string Path(std::string_view suffix) {
     return std::string(kBase) + std::string(suffix);
 }
 
-// An audit event about connection `id`: the names of the fields a request gave (never their
-// values: credentials are among them).
+// An audit event about connection `id` named `name`: the names of the fields a request gave
+// (never their values: credentials are among them).
 service::AuditEvent ConnectionEvent(std::int64_t user_id, std::string action, std::int64_t id,
+                                    const std::string& name,
                                     const service::ConnectionFields* fields = nullptr) {
     service::AuditEvent event{user_id, std::move(action), "connection", std::to_string(id), {}};
+    event.detail["name"] = name;
     if (fields != nullptr) {
         boost::json::array given;
         const auto add = [&given](bool present, std::string_view name) {
@@ -70,8 +72,9 @@ void AddConnectionRoutes(http::Router& router, ApiContext& context) {
         const std::int64_t user_id = me.id;
         auto create = [connections, audit, user_id, fields, origin = OriginOf(request)] {
             core::Connection created = connections->Create(user_id, fields);
-            audit->Record(ConnectionEvent(user_id, "connection.created", created.id, &fields),
-                          origin);
+            audit->Record(
+                ConnectionEvent(user_id, "connection.created", created.id, created.name, &fields),
+                origin);
             return created;
         };
         const core::Connection created = co_await context.pool.Run(create);
@@ -114,7 +117,8 @@ void AddConnectionRoutes(http::Router& router, ApiContext& context) {
                            core::Connection c = replace ? connections->Replace(user_id, id, fields)
                                                         : connections->Patch(user_id, id, fields);
                            audit->Record(
-                               ConnectionEvent(user_id, "connection.updated", id, &fields), origin);
+                               ConnectionEvent(user_id, "connection.updated", id, c.name, &fields),
+                               origin);
                            return c;
                        };
                        const core::Connection c = co_await context.pool.Run(apply);
@@ -129,8 +133,9 @@ void AddConnectionRoutes(http::Router& router, ApiContext& context) {
         auto audit = context.audit;
         const std::int64_t user_id = me.id;
         auto remove = [connections, audit, user_id, id, origin = OriginOf(request)] {
+            const std::string name = connections->Get(user_id, id).name;
             connections->Delete(user_id, id);
-            audit->Record(ConnectionEvent(user_id, "connection.deleted", id), origin);
+            audit->Record(ConnectionEvent(user_id, "connection.deleted", id, name), origin);
             return true;
         };
         co_await context.pool.Run(remove);
@@ -145,7 +150,8 @@ void AddConnectionRoutes(http::Router& router, ApiContext& context) {
         const std::int64_t user_id = me.id;
         auto test = [connections, audit, user_id, id, origin = OriginOf(request)] {
             service::ConnectionTestResult result = connections->Test(user_id, id);
-            service::AuditEvent event = ConnectionEvent(user_id, "connection.tested", id);
+            service::AuditEvent event = ConnectionEvent(user_id, "connection.tested", id,
+                                                        connections->Get(user_id, id).name);
             event.detail["ok"] = result.ok;
             audit->Record(event, origin);
             return result;

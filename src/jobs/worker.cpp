@@ -8,6 +8,7 @@
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "sync/local_path.hpp"
 #include "sync/sync_engine.hpp"
 
 namespace cerulean::jobs {
@@ -328,6 +329,16 @@ void Worker::Execute(const std::string& worker_id, store::ClaimedRun claimed) {
             break;  // it ended by itself meanwhile: record that
         case Interrupt::kCancel:
             if (result.cancelled) {
+                // Cancelled for good: a large download's kept bytes will not be resumed.
+                if (job.spec.direction == "download") {
+                    try {
+                        sync::RemoveTemporaryFiles(options_.jobs.sync_root,
+                                                   job.spec.local_path.value_or(""));
+                    } catch (const std::exception& e) {
+                        core::log::Warn("worker.cleanup_failed",
+                                        {{"run_id", run.id}, {"error", e.what()}});
+                    }
+                }
                 finish({RunStatus::kCancelled, final_progress, std::nullopt, std::nullopt,
                         std::nullopt});
                 return;

@@ -124,4 +124,21 @@ bool IsTemporaryName(std::string_view name) {
     return name.size() > kTemporarySuffix.size() + 1 && name.ends_with(kTemporarySuffix);
 }
 
+std::uint64_t RemoveTemporaryFiles(const std::filesystem::path& sync_root,
+                                   std::string_view local_path) {
+    namespace fs = std::filesystem;
+    const fs::path folder = sync_root / ValidateLocalPath(sync_root, local_path);
+    std::error_code ec;
+    if (!fs::is_directory(fs::symlink_status(folder, ec))) return 0;
+    std::uint64_t removed = 0;
+    // The default options never follow a symlink to a folder; symlinks themselves are skipped.
+    for (auto it = fs::recursive_directory_iterator(folder, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (!it->is_regular_file(ec) || it->is_symlink(ec)) continue;
+        if (!IsTemporaryName(it->path().filename().string())) continue;
+        if (fs::remove(it->path(), ec)) ++removed;
+    }
+    return removed;
+}
+
 }  // namespace cerulean::sync

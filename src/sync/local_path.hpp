@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -39,5 +40,12 @@ std::string_view NameOfTemporary(std::string_view temporary);
 /// them from a destination folder, but for a temporary file kept with its record, which a
 /// download of NAME continues (see ResumableDownload).
 bool IsTemporaryName(std::string_view name);
+
+/// Removes every download's temporary file and resume record (IsTemporaryName) below the
+/// folder `local_path` of `sync_root` (validated as ValidateLocalPath does), never following a
+/// symlink: what a run that was cancelled for good leaves nothing of. Returns how many were
+/// removed; a missing folder is none.
+std::uint64_t RemoveTemporaryFiles(const std::filesystem::path& sync_root,
+                                   std::string_view local_path);
 
 }  // namespace cerulean::sync

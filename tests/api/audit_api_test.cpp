@@ -67,6 +67,9 @@ TEST_P(AuditApiTest, SignInsAndConnectionChangesAreRecordedWithTheirOrigin) {
     EXPECT_EQ(updated.at("remote_address"), "198.51.100.7");
     EXPECT_TRUE(updated.contains("request_id"));  // in-process requests have none
     EXPECT_EQ(updated.at("detail").at("fields"), boost::json::array{"name"});
+    EXPECT_EQ(updated.at("detail").at("name"), "work-2");  // the name it has now
+    const auto deleted = Call("GET", "/api/v1/audit?limit=1", {}, token);
+    EXPECT_EQ(deleted["items"].as_array().at(0).at("detail").at("name"), "work-2");
 }
 
 TEST_P(AuditApiTest, NoSecretReachesTheLog) {

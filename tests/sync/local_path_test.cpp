@@ -212,5 +212,24 @@ TEST(IsTemporaryName, TellsTheRecordAndTheFinalNameOfATemporaryFile) {
     EXPECT_EQ(NameOfTemporary("a.txt"), "");
 }
 
+TEST_F(LocalPaths, RemovingTemporaryFilesKeepsEverythingElseAndNeverFollowsSymlinks) {
+    const fs::path folder = root() / "team-a" / "reports";
+    fs::create_directories(folder / "q1");
+    WriteFile(folder / ".big.bin.cerulean-partial", "part");
+    WriteFile(folder / ".big.bin.cerulean-partial.json", "{}");
+    WriteFile(folder / "q1" / ".a.csv.cerulean-partial", "part");
+    WriteFile(folder / "done.csv", "kept");
+    WriteFile(outside() / ".theirs.cerulean-partial", "not yours either");
+    fs::create_directory_symlink(outside(), folder / "link");
+    EXPECT_EQ(RemoveTemporaryFiles(root(), "team-a/reports"), 3U);
+    EXPECT_FALSE(fs::exists(folder / ".big.bin.cerulean-partial"));
+    EXPECT_FALSE(fs::exists(folder / ".big.bin.cerulean-partial.json"));
+    EXPECT_FALSE(fs::exists(folder / "q1" / ".a.csv.cerulean-partial"));
+    EXPECT_TRUE(fs::exists(folder / "done.csv"));
+    EXPECT_TRUE(fs::exists(outside() / ".theirs.cerulean-partial"));
+    EXPECT_EQ(RemoveTemporaryFiles(root(), "team-a/missing"), 0U);
+    EXPECT_EQ(ReasonOf([&] { RemoveTemporaryFiles(root(), "../outside"); }), "invalid_local_path");
+}
+
 }  // namespace
 }  // namespace cerulean::sync

@@ -50,6 +50,15 @@ async function checkSignedInPages(page: Page, api: import('./support/api').Api, 
   await expect(page.getByRole('dialog', { name: 'Share link' })).toBeVisible();
   await expectNoSeriousA11yViolations(page, `the share dialog (${theme})`, { soft: true });
   await page.getByRole('dialog', { name: 'Share link' }).getByRole('button', { name: 'Cancel' }).click();
+
+  await page.goto('/activity');
+  const events = page.getByRole('table', { name: 'Events' });
+  await expect(events.getByText('Signed in').first()).toBeVisible();
+  await events
+    .getByRole('button', { name: /^Details: / })
+    .first()
+    .click();
+  await expectNoSeriousA11yViolations(page, `the Activity page, details open (${theme})`, { soft: true });
   void api;
 }
 

@@ -45,6 +45,7 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
   process.env.CERULEAN_E2E_BASE_URL = stack.baseURL;
   process.env.CERULEAN_E2E_EMULATOR = stack.emulatorEndpoint;
   process.env.CERULEAN_E2E_SERVER_LOG = stack.serverLog;
+  process.env.CERULEAN_E2E_SYNC_ROOT = stack.syncRoot;
   process.env.CERULEAN_E2E_ACCOUNTS = JSON.stringify(stack.accounts);
   return async () => {
     await stack.stop();

@@ -2,9 +2,11 @@
 // 1280x800 light, two in dark, and the phone width (390x844). Realistic content, arranged through
 // the API; the uploads and the share link go through the UI as a user would.
 
+import { join } from 'node:path';
+
 import type { Page } from '@playwright/test';
 
-import { Api } from './support/api';
+import { Api, type SyncJob } from './support/api';
 import { expect, folderPath, listingRow, signIn, test, command } from './support/fixtures';
 import { makePng, patternBytes, writeTree } from './support/files';
 import { saveScreenshot } from './support/screenshots';
@@ -21,8 +23,23 @@ async function settle(page: Page) {
     .catch(() => console.log(`[screenshots] still loading after 15 s on ${page.url()}`));
 }
 
-test('screenshots of the main pages', async ({ page, request, emulator, accounts }, testInfo) => {
-  test.setTimeout(180_000);
+/** Waits until none of the connection's sync jobs is queued or running, and returns them. */
+async function settledJobs(api: Api, connectionId: number): Promise<SyncJob[]> {
+  let jobs: SyncJob[] = [];
+  await expect
+    .poll(
+      async () => {
+        jobs = await api.syncJobs(connectionId);
+        return jobs.filter((j) => j.status === 'queued' || j.status === 'running').length;
+      },
+      { timeout: 60_000 },
+    )
+    .toBe(0);
+  return jobs;
+}
+
+test('screenshots of the main pages', async ({ page, request, emulator, accounts, syncRoot }, testInfo) => {
+  test.setTimeout(240_000);
   await page.setViewportSize(desktop);
 
   // Sign-in, before any account exists in this browser.
@@ -143,6 +160,64 @@ test('screenshots of the main pages', async ({ page, request, emulator, accounts
   await settle(page);
   await saveScreenshot(page, 'transfers');
 
+  // Sync jobs in several states, arranged through the API: a download run twice, a daily copy
+  // to another container, one stopped by its delete limit, one cancelled.
+  await api.createContainer(id, 'render-cache');
+  await api.putBlob(id, 'render-cache', 'frames-0001.bin', patternBytes(16 * 1024 * 1024));
+  for (let i = 2; i <= 8; i++) {
+    await api.copyBlob(id, 'render-cache', 'frames-0001.bin', `frames-000${i}.bin`);
+  }
+  const brand = await api.createSyncJob(id, {
+    direction: 'download',
+    container: 'design-assets',
+    prefix: 'brand/',
+    local_path: 'design/brand',
+  });
+  await api.createSyncJob(id, {
+    direction: 'copy',
+    container: 'design-assets',
+    target: { connection_id: id, container: 'backups', prefix: 'design-assets/' },
+    interval_seconds: 86_400,
+  });
+  writeTree(join(syncRoot, 'design', 'site'), {
+    'old-banner.png': 'x',
+    'draft-2025.psd': 'x',
+    'notes.txt': 'x',
+  });
+  await api.createSyncJob(id, {
+    direction: 'download',
+    container: 'design-assets',
+    local_path: 'design/site',
+    delete_extraneous: true,
+    max_delete: 2,
+  });
+  const renders = await api.createSyncJob(id, {
+    direction: 'download',
+    container: 'render-cache',
+    local_path: 'renders',
+  });
+  // Cancelled while it downloads (a 409 would mean it already ended: the picture shows that instead).
+  await api.raw('POST', `/api/v1/azure_blob/connections/${id}/sync_jobs/${renders.id}/cancel`);
+  await settledJobs(api, id);
+  await api.raw('POST', `/api/v1/azure_blob/connections/${id}/sync_jobs/${brand.id}/run`);
+  await settledJobs(api, id);
+
+  await page.goto(`/sync/${id}`);
+  await expect(page.getByRole('list', { name: 'Sync jobs' }).getByRole('group')).toHaveCount(4);
+  await settle(page);
+  await saveScreenshot(page, 'sync-jobs');
+
+  await page.goto(`/sync/${id}/${brand.id}`);
+  await expect(page.getByRole('table', { name: 'Runs' }).getByRole('row')).toHaveCount(3);
+  await settle(page);
+  await saveScreenshot(page, 'sync-job');
+
+  // The audit log of all that: sign-ins, connections, the share link, the jobs and their runs.
+  await page.goto('/activity');
+  await expect(page.getByRole('table', { name: 'Events' })).toBeVisible();
+  await settle(page);
+  await saveScreenshot(page, 'activity');
+
   // Dark: the containers page.
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.goto(folderPath(id, 'design-assets'));
@@ -173,6 +248,16 @@ test('screenshots of the main pages', async ({ page, request, emulator, accounts
   await expect(page.getByRole('list', { name: 'Connections' })).toBeVisible();
   await settle(page);
   await saveScreenshot(page, 'phone-connections');
+
+  await page.goto(`/sync/${id}`);
+  await expect(page.getByRole('list', { name: 'Sync jobs' }).getByRole('group')).toHaveCount(4);
+  await settle(page);
+  await saveScreenshot(page, 'phone-sync-jobs');
+
+  await page.goto('/activity');
+  await expect(page.getByRole('list', { name: 'Events' })).toBeVisible();
+  await settle(page);
+  await saveScreenshot(page, 'phone-activity');
 
   await page.context().clearCookies();
   await page.evaluate(() => localStorage.clear());

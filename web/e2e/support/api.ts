@@ -12,6 +12,9 @@ export type ConnectionRead = Schemas['ConnectionRead'];
 export type BlobItem = Schemas['BlobItem'];
 export type BlobProperties = Schemas['BlobProperties'];
 export type BlobList = Schemas['BlobList'];
+export type SyncJob = Schemas['SyncJob'];
+export type SyncJobCreate = Schemas['SyncJobCreate'];
+export type SyncRun = Schemas['SyncRun'];
 
 export interface Credentials {
   email: string;
@@ -184,5 +187,34 @@ export class Api {
         params: { container, name },
       })
     ).status();
+  }
+
+  /** Creates a sync job (its first run is queued at once). */
+  async createSyncJob(connectionId: number, body: Partial<SyncJobCreate>): Promise<SyncJob> {
+    const response = await expectOk(
+      await this.raw('POST', `/api/v1/azure_blob/connections/${connectionId}/sync_jobs`, { data: body }),
+      'create sync job',
+    );
+    return (await response.json()) as SyncJob;
+  }
+
+  async syncJobs(connectionId: number): Promise<SyncJob[]> {
+    return (await this.get<{ items: SyncJob[] }>(`/api/v1/azure_blob/connections/${connectionId}/sync_jobs`)).items;
+  }
+
+  async syncRuns(connectionId: number, jobId: number): Promise<SyncRun[]> {
+    return (
+      await this.get<{ items: SyncRun[] }>(`/api/v1/azure_blob/connections/${connectionId}/sync_jobs/${jobId}/runs`)
+    ).items;
+  }
+
+  /** Copies a blob inside the account (server side), e.g. to make large test data quickly. */
+  async copyBlob(connectionId: number, container: string, from: string, to: string): Promise<void> {
+    await expectOk(
+      await this.raw('POST', `/api/v1/azure_blob/connections/${connectionId}/blobs/copy`, {
+        data: { source: { container, name: from }, container, name: to },
+      }),
+      `copy ${container}/${from} to ${to}`,
+    );
   }
 }

@@ -28,6 +28,8 @@ interface Fixtures {
   connection: ConnectionRead;
   /** Extra, empty Azurite accounts by name ("screenshots", "emptyaccount"). */
   accounts: Record<string, EmulatorAccount>;
+  /** The server's sync root (CERULEAN_SYNC_ROOT): sync jobs' local folders are under it. */
+  syncRoot: string;
 }
 
 export const test = base.extend<Fixtures>({
@@ -42,6 +44,9 @@ export const test = base.extend<Fixtures>({
   },
   connection: async ({ api, emulator }, use) => {
     await use(await api.emulatorConnection(emulator));
+  },
+  syncRoot: async ({}, use) => {
+    await use(required('CERULEAN_E2E_SYNC_ROOT'));
   },
   accounts: async ({}, use) => {
     const list = JSON.parse(required('CERULEAN_E2E_ACCOUNTS')) as EmulatorAccount[];

@@ -15,6 +15,8 @@ export interface Stack {
   /** Extra, empty accounts in the same Azurite (StackOptions.accounts). */
   accounts: EmulatorAccount[];
   tmpDir: string;
+  /** The server's CERULEAN_SYNC_ROOT (local folders of sync jobs are under it). */
+  syncRoot: string;
   serverLog: string;
   azuriteLog: string;
   /** Stops both processes and removes the temporary directory. */

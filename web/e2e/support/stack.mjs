@@ -105,8 +105,8 @@ function fail(what, state, detail) {
  *   log          a function for progress lines (default: none)
  *   accounts     names of extra, empty storage accounts in the same Azurite (besides
  *                devstoreaccount1), for tests that need an account of their own
- * Returns { baseURL, emulatorEndpoint, accounts: [{name, key, endpoint}], tmpDir, serverLog,
- * azuriteLog, stop() }.
+ * Returns { baseURL, emulatorEndpoint, accounts: [{name, key, endpoint}], tmpDir, syncRoot,
+ * serverLog, azuriteLog, stop() }.
  * Throws, with the server's log, when something does not start.
  */
 export async function startStack(options = {}) {
@@ -239,6 +239,7 @@ export async function startStack(options = {}) {
       emulatorEndpoint,
       accounts: extra.map((a) => ({ ...a, endpoint: `http://127.0.0.1:${blobPort}/${a.name}` })),
       tmpDir,
+      syncRoot,
       serverLog: server.logPath,
       azuriteLog: azurite.logPath,
       stop,

@@ -20,6 +20,9 @@ const SettingsPage = lazy(() => import('@/features/auth/components/settings-page
 const ConnectionsPage = lazy(() => import('@/features/connections/components/connections-page'));
 const ContainersPage = lazy(() => import('@/features/browse/components/containers-page'));
 const BrowsePage = lazy(loadBrowsePage);
+const SyncJobsPage = lazy(() => import('@/features/sync/components/sync-jobs-page'));
+const SyncJobPage = lazy(() => import('@/features/sync/components/sync-job-page'));
+const ActivityPage = lazy(() => import('@/features/activity/components/activity-page'));
 
 function Lazy({ children }: { children: ReactNode }) {
   return <Suspense fallback={<PageSkeleton />}>{children}</Suspense>;
@@ -39,6 +42,12 @@ function RequireSession() {
 function Home() {
   const id = rememberedConnection();
   return <Navigate to={id ? `/c/${id}` : '/connections'} replace />;
+}
+
+/** /sync: the sync jobs of the connection the user last worked in. */
+function SyncHome() {
+  const id = rememberedConnection();
+  return <Navigate to={id ? `/sync/${id}` : '/connections'} replace />;
 }
 
 /**
@@ -123,6 +132,32 @@ export function createAppRouter(queryClient: QueryClient) {
               element: (
                 <Lazy>
                   <BrowsePage />
+                </Lazy>
+              ),
+            },
+            // Sync jobs live under /sync/ rather than /c/{id}/: any name there could be a container.
+            { path: 'sync', element: <SyncHome /> },
+            {
+              path: 'sync/:connectionId',
+              element: (
+                <Lazy>
+                  <SyncJobsPage />
+                </Lazy>
+              ),
+            },
+            {
+              path: 'sync/:connectionId/:jobId',
+              element: (
+                <Lazy>
+                  <SyncJobPage />
+                </Lazy>
+              ),
+            },
+            {
+              path: 'activity',
+              element: (
+                <Lazy>
+                  <ActivityPage />
                 </Lazy>
               ),
             },

@@ -12,3 +12,11 @@ export function rememberConnection(id: number | null): void {
   if (id === null) localStorage.removeItem(key);
   else localStorage.setItem(key, String(id));
 }
+
+/**
+ * Where a connection's link goes from the page at `pathname`: its sync jobs while the user is
+ * in the sync section (/sync/...), else its containers.
+ */
+export function connectionPath(id: number, pathname: string): string {
+  return pathname === '/sync' || pathname.startsWith('/sync/') ? `/sync/${id}` : `/c/${id}`;
+}

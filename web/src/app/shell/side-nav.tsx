@@ -1,5 +1,11 @@
 import { makeStyles, mergeClasses, tokens } from '@fluentui/react-components';
-import { FolderRegular, PlugConnectedRegular, SettingsRegular } from '@fluentui/react-icons';
+import {
+  ArrowSyncRegular,
+  FolderRegular,
+  HistoryRegular,
+  PlugConnectedRegular,
+  SettingsRegular,
+} from '@fluentui/react-icons';
 import type { ReactNode } from 'react';
 import { NavLink, useLocation } from 'react-router';
 
@@ -78,8 +84,18 @@ export function SideNav() {
         >
           Browse
         </Section>
+        <Section
+          to={connection ? `/sync/${connection}` : '/connections'}
+          icon={<ArrowSyncRegular />}
+          activeWhen={pathname === '/sync' || pathname.startsWith('/sync/')}
+        >
+          Sync jobs
+        </Section>
         <Section to="/connections" icon={<PlugConnectedRegular />} end>
           Connections
+        </Section>
+        <Section to="/activity" icon={<HistoryRegular />}>
+          Activity
         </Section>
         <Section to="/settings" icon={<SettingsRegular />}>
           Settings

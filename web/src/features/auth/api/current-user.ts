@@ -1,25 +1,11 @@
-import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 
 import { signIn } from '@/features/auth/api/sign-in';
 import { api, unwrap } from '@/lib/api/client';
-import type { components } from '@/lib/api/schema.gen';
+import { currentUserKey } from '@/lib/api/current-user';
 
-export type User = components['schemas']['User'];
-
-export const currentUserKey = ['users', 'me'] as const;
-
-/** The signed-in user (GET /api/v1/users/me). */
-export function currentUserQuery() {
-  return queryOptions({
-    queryKey: currentUserKey,
-    queryFn: ({ signal }) => unwrap(api.GET('/api/v1/users/me', { signal })),
-    staleTime: 5 * 60_000,
-  });
-}
-
-export function useCurrentUser() {
-  return useQuery(currentUserQuery());
-}
+// The query itself is shared (lib/api/current-user.ts); these names stay for the auth feature.
+export { currentUserKey, currentUserQuery, useCurrentUser, type User } from '@/lib/api/current-user';
 
 /** Changes the display name (empty clears it). */
 export function useUpdateFullName() {

@@ -1,41 +1,16 @@
-import { infiniteQueryOptions, useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 
 import { api, unwrap } from '@/lib/api/client';
+import { containerKeys, containerPagesQuery } from '@/lib/api/containers';
 import type { components } from '@/lib/api/schema.gen';
 
-export type ContainerItem = components['schemas']['ContainerItem'];
+// The query (shared with the sync job form) lives in lib/api/containers.ts; the browser's
+// mutations are here.
+export type { ContainerItem } from '@/lib/api/containers';
 export type ContainerCreate = components['schemas']['ContainerCreate'];
 
-export const containerKeys = {
-  all: (connectionId: number) => ['containers', connectionId] as const,
-  list: (connectionId: number, prefix = '') => ['containers', connectionId, 'list', prefix] as const,
-};
-
-/** One page of a connection's containers. */
-export function fetchContainers(connectionId: number, marker: string | undefined, prefix = '', signal?: AbortSignal) {
-  return unwrap(
-    api.GET('/api/v1/azure_blob/connections/{id}/containers', {
-      params: {
-        path: { id: connectionId },
-        query: { prefix: prefix || undefined, marker: marker || undefined, limit: 1000 },
-      },
-      signal,
-    }),
-  );
-}
-
-/** The connection's containers (those whose names start with `prefix`), page by page (`next_marker`). */
-export function containersQuery(connectionId: number, prefix = '') {
-  return infiniteQueryOptions({
-    queryKey: containerKeys.list(connectionId, prefix),
-    queryFn: ({ pageParam, signal }) => fetchContainers(connectionId, pageParam, prefix, signal),
-    initialPageParam: '' as string,
-    getNextPageParam: (last) => last.next_marker ?? undefined,
-  });
-}
-
 export function useContainers(connectionId: number, prefix = '', enabled = true) {
-  return useInfiniteQuery({ ...containersQuery(connectionId, prefix), enabled });
+  return useInfiniteQuery({ ...containerPagesQuery(connectionId, prefix), enabled });
 }
 
 export function useCreateContainer(connectionId: number) {

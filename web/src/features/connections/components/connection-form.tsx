@@ -40,30 +40,9 @@ import {
 import { authTypeLabels, type AuthType, type Connection } from '@/lib/api/connections';
 import { errorMessage, ProblemError } from '@/lib/api/problem';
 import { useMediaQuery } from '@/lib/hooks/use-media-query';
+import { useFormLayoutStyles } from '@/components/form-layout';
 
 const useStyles = makeStyles({
-  form: {
-    display: 'flex',
-    flexDirection: 'column',
-    gap: tokens.spacingVerticalXL,
-    paddingBottom: tokens.spacingVerticalL,
-  },
-  section: {
-    display: 'flex',
-    flexDirection: 'column',
-    gap: tokens.spacingVerticalM,
-    border: 'none',
-    margin: 0,
-    padding: 0,
-    minWidth: 0,
-  },
-  legend: {
-    padding: 0,
-    marginBottom: tokens.spacingVerticalS,
-    fontSize: tokens.fontSizeBase400,
-    fontWeight: tokens.fontWeightSemibold,
-    lineHeight: tokens.lineHeightBase400,
-  },
   note: { color: tokens.colorNeutralForeground2 },
   readOnly: {
     display: 'grid',
@@ -120,6 +99,7 @@ export interface ConnectionFormProps {
  */
 export function ConnectionForm({ open, connection, initialValues, onClose, onSaved }: ConnectionFormProps) {
   const styles = useStyles();
+  const layout = useFormLayoutStyles();
   const narrow = useMediaQuery('(max-width: 760px)');
   const editing = connection !== undefined;
   const [values, setValues] = useState<ConnectionFormValues>(() =>
@@ -246,7 +226,7 @@ export function ConnectionForm({ open, connection, initialValues, onClose, onSav
         </DrawerHeaderTitle>
       </DrawerHeader>
       <DrawerBody>
-        <form id="connection-form" className={styles.form} onSubmit={onSubmit} noValidate>
+        <form id="connection-form" className={layout.form} onSubmit={onSubmit} noValidate>
           {serverError ? (
             <MessageBar intent="error" layout="multiline" role="alert">
               <MessageBarBody>
@@ -273,8 +253,8 @@ export function ConnectionForm({ open, connection, initialValues, onClose, onSav
             />
           </Field>
 
-          <fieldset className={styles.section}>
-            <legend className={styles.legend}>Authentication</legend>
+          <fieldset className={layout.section}>
+            <legend className={layout.legend}>Authentication</legend>
             <Field label="Authentication type" hint={spec.summary} {...fieldProps('auth_type')}>
               <Select
                 ref={register('auth_type')}
@@ -328,8 +308,8 @@ export function ConnectionForm({ open, connection, initialValues, onClose, onSav
             })}
           </fieldset>
 
-          <fieldset className={styles.section}>
-            <legend className={styles.legend}>Storage account</legend>
+          <fieldset className={layout.section}>
+            <legend className={layout.legend}>Storage account</legend>
             {spec.accountFromCredentials ? (
               <>
                 <Text className={styles.note}>The account name and endpoint are read from the connection string.</Text>

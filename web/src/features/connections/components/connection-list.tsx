@@ -17,7 +17,13 @@ import {
   tokens,
   useRestoreFocusTarget,
 } from '@fluentui/react-components';
-import { DeleteRegular, EditRegular, FolderOpenRegular, PlugConnectedRegular } from '@fluentui/react-icons';
+import {
+  ArrowSyncRegular,
+  DeleteRegular,
+  EditRegular,
+  FolderOpenRegular,
+  PlugConnectedRegular,
+} from '@fluentui/react-icons';
 import { useEffect, useRef, type ReactElement, type ReactNode } from 'react';
 import { useNavigate } from 'react-router';
 
@@ -36,7 +42,7 @@ const useStyles = makeStyles({
   colAccount: { flexGrow: 2.7, flexBasis: 0 },
   colContainer: { flexGrow: 1.4, flexBasis: 0 },
   colEnabled: { flexGrow: 0, flexShrink: 0, flexBasis: '76px' },
-  colActions: { flexGrow: 0, flexShrink: 0, flexBasis: '228px', justifyContent: 'flex-end' },
+  colActions: { flexGrow: 0, flexShrink: 0, flexBasis: '260px', justifyContent: 'flex-end' },
   colWhole: { flexGrow: 1, flexBasis: '100%' },
   name: {
     display: 'flex',
@@ -134,6 +140,10 @@ function useConnectionItem({ connection, autoTest, onAutoTestStarted }: ItemProp
     rememberConnection(connection.id);
     navigate(`/c/${connection.id}`);
   };
+  const sync = () => {
+    rememberConnection(connection.id);
+    navigate(`/sync/${connection.id}`);
+  };
   const runTest = () => {
     toggle.reset();
     test.mutate(connection.id);
@@ -160,7 +170,7 @@ function useConnectionItem({ connection, autoTest, onAutoTestStarted }: ItemProp
       onDismiss={() => test.reset()}
     />
   );
-  return { browse, runTest, setActive, test, toggle, showResult, result };
+  return { browse, sync, runTest, setActive, test, toggle, showResult, result };
 }
 
 function EnabledSwitch({
@@ -224,7 +234,7 @@ function IconAction({ label, icon, onClick }: { label: string; icon: ReactElemen
   );
 }
 
-/** Browse, Test, Edit and Delete: the same on a table row and on a card. */
+/** Browse, Sync jobs, Test, Edit and Delete: the same on a table row and on a card. */
 function ItemActions({
   connection,
   onEdit,
@@ -236,6 +246,7 @@ function ItemActions({
       <Button size="small" icon={<FolderOpenRegular />} onClick={item.browse} aria-label={`Browse ${connection.name}`}>
         Browse
       </Button>
+      <IconAction label={`Sync jobs of ${connection.name}`} icon={<ArrowSyncRegular />} onClick={item.sync} />
       <TestButton connection={connection} pending={item.test.isPending} onClick={item.runTest} />
       <IconAction label={`Edit ${connection.name}`} icon={<EditRegular />} onClick={() => onEdit(connection)} />
       <IconAction label={`Delete ${connection.name}`} icon={<DeleteRegular />} onClick={() => onDelete(connection)} />

@@ -1,11 +1,11 @@
 import { Button, makeStyles, mergeClasses, Skeleton, SkeletonItem, Text, tokens } from '@fluentui/react-components';
 import { AddRegular, DatabaseRegular } from '@fluentui/react-icons';
 import { useQuery } from '@tanstack/react-query';
-import { Link as RouterLink } from 'react-router';
+import { Link as RouterLink, useLocation } from 'react-router';
 
 import { useSelectedConnectionId } from '@/features/connections/components/use-selected-connection-id';
 import { connectionsQuery, sortConnections } from '@/lib/api/connections';
-import { rememberConnection } from '@/lib/selected-connection';
+import { connectionPath, rememberConnection } from '@/lib/selected-connection';
 
 const useStyles = makeStyles({
   root: { padding: `0 ${tokens.spacingHorizontalS} ${tokens.spacingVerticalM}` },
@@ -55,6 +55,8 @@ export function ConnectionNav(_props: { compact?: boolean }) {
   const { id: selectedId, fromUrl } = useSelectedConnectionId();
   const connections = useQuery(connectionsQuery());
   const items = connections.data ? sortConnections(connections.data.items) : [];
+  // In the sync section, a connection's link opens its sync jobs; elsewhere its containers.
+  const { pathname } = useLocation();
 
   return (
     <div className={styles.root}>
@@ -81,7 +83,7 @@ export function ConnectionNav(_props: { compact?: boolean }) {
           return (
             <li key={c.id}>
               <RouterLink
-                to={`/c/${c.id}`}
+                to={connectionPath(c.id, pathname)}
                 onClick={() => rememberConnection(c.id)}
                 aria-current={isSelected ? (fromUrl ? 'page' : 'true') : undefined}
                 className={mergeClasses(styles.link, isSelected && styles.selected, !c.is_active && styles.inactive)}

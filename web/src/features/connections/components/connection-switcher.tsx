@@ -18,11 +18,11 @@ import {
 import { AddRegular, DatabaseRegular, SettingsRegular } from '@fluentui/react-icons';
 import { useQuery } from '@tanstack/react-query';
 import { useEffect } from 'react';
-import { useNavigate } from 'react-router';
+import { useLocation, useNavigate } from 'react-router';
 
 import { useSelectedConnectionId } from '@/features/connections/components/use-selected-connection-id';
 import { connectionsQuery, sortConnections } from '@/lib/api/connections';
-import { rememberConnection } from '@/lib/selected-connection';
+import { connectionPath, rememberConnection } from '@/lib/selected-connection';
 
 const useStyles = makeStyles({
   trigger: { minWidth: 0, maxWidth: '260px', flexShrink: 1, justifyContent: 'flex-start' },
@@ -41,6 +41,7 @@ const useStyles = makeStyles({
 export function ConnectionSwitcher({ compact = false }: { compact?: boolean }) {
   const styles = useStyles();
   const navigate = useNavigate();
+  const { pathname } = useLocation();
   const { id: selectedId, fromUrl } = useSelectedConnectionId();
   const connections = useQuery(connectionsQuery());
   const items = connections.data ? sortConnections(connections.data.items) : [];
@@ -95,7 +96,7 @@ export function ConnectionSwitcher({ compact = false }: { compact?: boolean }) {
                   className={c.is_active ? undefined : styles.disabled}
                   onClick={() => {
                     rememberConnection(c.id);
-                    navigate(`/c/${c.id}`);
+                    navigate(connectionPath(c.id, pathname));
                   }}
                 >
                   <span className={styles.itemName}>{c.name}</span>
