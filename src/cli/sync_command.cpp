@@ -20,9 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A command line lists a long plan; the API shows its first 1,000 actions.
-constexpr std::size_t kMaxListedActions = 100'000;
-
 sync::SyncLocation SideOf(const std::string& text, const azure::BlobClient& client) {
     if (IsRemotePath(text)) {
         RemotePath remote = RemoteWithContainer(text);
@@ -81,14 +78,10 @@ boost::json::object SummaryJson(const sync::SyncResult& result) {
 }
 
 int DryRun(BlobSession& s, const sync::SyncEngine& engine, const sync::SyncEndpoints& endpoints) {
-    const sync::SyncPlan plan = engine.Plan(endpoints, s.call().stop);
+    // The actions are printed as the plan finds them (options.on_plan_action): a plan of any
+    // size is listed whole without being held in memory.
     s.bar().Stop();
-    for (const sync::PlanAction& action : plan.actions) {
-        s.Emit(ItemJson(action.op, action.path, action.size), action.op + " " + action.path);
-    }
-    if (plan.actions.size() >= kMaxListedActions) {
-        s.Note("", "only the first " + std::to_string(plan.actions.size()) + " actions are listed");
-    }
+    const sync::SyncPlan plan = engine.Plan(endpoints, s.call().stop);
     std::cerr << "dry run: would copy " << plan.copy << (plan.copy == 1 ? " file, " : " files, ")
               << FormatBytes(plan.bytes) << "; " << plan.skip << " up to date; delete "
               << plan.remove;
@@ -139,7 +132,12 @@ int RunSync(BlobSession& s) {
     options.delete_extraneous = args.delete_extraneous;
     if (args.max_delete >= 0) options.max_delete = static_cast<std::uint64_t>(args.max_delete);
     options.transfer = s.options();
-    options.max_plan_actions = kMaxListedActions;
+    options.max_plan_actions = 0;
+    if (args.dry_run) {
+        options.on_plan_action = [&s](const sync::PlanAction& action) {
+            s.Emit(ItemJson(action.op, action.path, action.size), action.op + " " + action.path);
+        };
+    }
     options.on_item = [&s](const sync::SyncItem& item) {
         switch (item.outcome) {
             case sync::SyncItem::Outcome::kCopied:

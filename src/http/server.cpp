@@ -71,6 +71,14 @@ constexpr std::size_t kBodyReadSize = 64U * 1024U;
 // is done, so idle keep-alive connections stay small.
 constexpr std::size_t kIdleBufferLimit = 16U * 1024U;
 
+// Lingering close, as nginx does it: after its last answer the server stops sending and reads
+// (and drops) what the client still sends, for a short while, before closing. Closing a socket
+// with unread bytes sends a reset, which can destroy an answer the client has not read yet: a
+// client still sending a body the server refused (413, 401 before the body) would see a broken
+// connection instead of the answer.
+constexpr std::chrono::seconds kLingerTime{2};
+constexpr std::size_t kLingerBytes = 4U << 20U;
+
 // The body of the request being handled, read from the connection as the handler asks.
 class SocketBody final : public BodySource {
  public:
@@ -375,6 +383,16 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
     }
     beast::error_code ec;
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (!ec && !stopping) {
+        stream.expires_after(kLingerTime);
+        std::array<char, 16384> dropped{};
+        std::size_t lingered = 0;
+        while (lingered < kLingerBytes) {
+            auto [read_error, n] = co_await stream.async_read_some(asio::buffer(dropped), kTuple);
+            if (read_error) break;  // the client's end of the stream, or the time is up
+            lingered += n;
+        }
+    }
     stream.socket().close(ec);
     std::lock_guard lock(mu);
     connections.erase(conn.get());

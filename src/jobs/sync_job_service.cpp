@@ -1,6 +1,9 @@
 #include "jobs/sync_job_service.hpp"
 
+#include <condition_variable>
+#include <mutex>
 #include <system_error>
+#include <thread>
 
 #include "core/error.hpp"
 #include "sync/local_path.hpp"
@@ -245,17 +248,41 @@ sync::SyncPlan SyncJobService::PlanDraft(std::int64_t user_id, std::int64_t conn
     draft.user_id = user_id;
     draft.connection_id = connection_id;
     draft.spec = Validate(user_id, connection_id, fields);
-    ResolvedJob resolved = ResolveJob(*connections_, options_, draft);
+    return PlanOf(draft, std::move(stop));
+}
+
+sync::SyncPlan SyncJobService::PlanOf(const core::SyncJob& job, std::stop_token stop) {
+    ResolvedJob resolved = ResolveJob(*connections_, options_, job);
     const sync::SyncEngine engine(*plan_pool_, std::move(resolved.options));
-    return engine.Plan(resolved.endpoints, std::move(stop));
+    // The client waits for the answer: the plan stops at the deadline, or when `stop` asks.
+    std::stop_source deadline;
+    std::stop_callback forward(stop, [&deadline] { deadline.request_stop(); });
+    std::mutex mutex;
+    std::condition_variable_any expired;
+    std::jthread watchdog([&](std::stop_token done) {
+        std::unique_lock lock(mutex);
+        if (!expired.wait_for(lock, done, options_.plan_timeout, [] { return false; })) {
+            if (!done.stop_requested()) deadline.request_stop();
+        }
+    });
+    try {
+        return engine.Plan(resolved.endpoints, deadline.get_token());
+    } catch (const Error& e) {
+        if (deadline.stop_requested() && !stop.stop_requested()) {
+            throw Error(ErrorCode::kDeadlineExceeded,
+                        "the dry run took longer than " +
+                            std::to_string(options_.plan_timeout.count() / 1000) +
+                            " s (both sides are listed while you wait); run the job to sync a "
+                            "folder this large",
+                        "plan_timeout");
+        }
+        throw;
+    }
 }
 
 sync::SyncPlan SyncJobService::Plan(std::int64_t user_id, std::int64_t connection_id,
                                     std::int64_t job_id, std::stop_token stop) {
-    const core::SyncJob job = Get(user_id, connection_id, job_id);
-    ResolvedJob resolved = ResolveJob(*connections_, options_, job);
-    const sync::SyncEngine engine(*plan_pool_, std::move(resolved.options));
-    return engine.Plan(resolved.endpoints, std::move(stop));
+    return PlanOf(Get(user_id, connection_id, job_id), std::move(stop));
 }
 
 }  // namespace cerulean::jobs

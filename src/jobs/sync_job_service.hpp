@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -43,6 +44,9 @@ struct SyncJobOptions {
     /// Requests in flight per transfer of a run (0: the transfer engine's default); block
     /// sizes and checksums are the engine's defaults (whole-blob MD5 stored and checked).
     std::size_t transfer_concurrency = 0;
+    /// The longest a dry run may take (it lists both sides while the client waits); past it,
+    /// 504 "plan_timeout".
+    std::chrono::milliseconds plan_timeout{std::chrono::seconds(120)};
 };
 
 /// The two sides of a job's sync, with the clients they use (kept alive together).
@@ -107,6 +111,7 @@ class SyncJobService {
  private:
     core::SyncJobSpec Validate(std::int64_t user_id, std::int64_t connection_id,
                                const SyncJobFields& fields);
+    sync::SyncPlan PlanOf(const core::SyncJob& job, std::stop_token stop);
 
     store::SyncJobRepository repo_;
     std::shared_ptr<service::ConnectionService> connections_;

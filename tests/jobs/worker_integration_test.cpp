@@ -331,6 +331,25 @@ TEST_P(WorkerTest, ARunWhoseWorkersKeepDyingIsFailedInsteadOfClaimedForever) {
     EXPECT_EQ(Runs(done).size(), 1U);  // not a transient failure: no retry
 }
 
+TEST_P(WorkerTest, ADryRunThatOutlastsItsDeadlineAnswersPlanTimeout) {
+    gate_ = std::make_unique<testing::BudgetProxy>(SharedAzurite().port());
+    gated_ = Connect("gated", gate_->azurite_endpoint());
+    Put("data/a", "1");
+    const core::SyncJob job = Download(gated_);
+    SyncJobOptions hurried = jobs_->options();
+    hurried.plan_timeout = 300ms;
+    SyncJobService service(db_, connections_, hurried);
+    EXPECT_EQ(service.Plan(user_id_, gated_, job.id).copy, 1U);  // in time
+    gate_->Hold();                                               // the listing's answer never comes
+    try {
+        (void)service.Plan(user_id_, gated_, job.id);
+        FAIL() << "the plan outlived its deadline";
+    } catch (const core::Error& e) {
+        EXPECT_EQ(e.code(), core::ErrorCode::kDeadlineExceeded);
+        EXPECT_EQ(e.reason(), "plan_timeout");
+    }
+}
+
 TEST_P(WorkerTest, AScheduledJobRunsAgainWhenDue) {
     Put("data/a", "1");
     const core::SyncJob job = Download(connection_id_, 3600);

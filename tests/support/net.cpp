@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <array>
@@ -171,6 +172,26 @@ std::string HttpCall(int port, const std::string& method, const std::string& pat
             char chunk[4096];
             ssize_t n = 0;
             while ((n = ::recv(fd, chunk, sizeof chunk, 0)) > 0) response.append(chunk, n);
+        }
+    }
+    ::close(fd);
+    return response;
+}
+
+std::string RawHttpCall(int port, std::string_view request) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    std::string response;
+    const sockaddr_in addr = LoopbackAddress(port);
+    const timeval patience{15, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof patience);
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) {
+        // The server may answer and close before reading all of a request it refuses.
+        SendAll(fd, request);
+        ::shutdown(fd, SHUT_WR);
+        char chunk[4096];
+        ssize_t n = 0;
+        while ((n = ::recv(fd, chunk, sizeof chunk, 0)) > 0) {
+            response.append(chunk, static_cast<std::size_t>(n));
         }
     }
     ::close(fd);

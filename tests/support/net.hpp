@@ -82,6 +82,11 @@ std::string HttpCall(int port, const std::string& method, const std::string& pat
                      const std::string& body = {}, const std::string& headers = {},
                      const std::string& source = "127.0.0.1");
 
+/// Sends `request` exactly as given on a fresh connection to 127.0.0.1:`port` and returns what
+/// comes back until the server closes (or 15 s pass without a byte); empty when the connection
+/// failed. For requests no well-behaved client would send.
+std::string RawHttpCall(int port, std::string_view request);
+
 /// Whether a TCP connection to 127.0.0.1:`port` succeeds within `timeout`, retrying meanwhile.
 bool WaitForTcp(int port, std::chrono::milliseconds timeout);
 

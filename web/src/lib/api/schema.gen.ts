@@ -3144,7 +3144,15 @@ export interface operations {
                 };
             };
             502: components["responses"]["AzureError"];
-            504: components["responses"]["AzureTimeout"];
+            /** @description The storage service did not answer in time (`azure_timeout`), or the dry run took longer than the server allows (`plan_timeout`, 120 s: both sides are listed while the client waits; run the job instead). */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     runSyncJob: {
@@ -3338,7 +3346,15 @@ export interface operations {
             409: components["responses"]["ConnectionInactive"];
             422: components["responses"]["ValidationError"];
             502: components["responses"]["AzureError"];
-            504: components["responses"]["AzureTimeout"];
+            /** @description The storage service did not answer in time (`azure_timeout`), or the dry run took longer than the server allows (`plan_timeout`, 120 s: both sides are listed while the client waits; run the job instead). */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     testConnection: {
