@@ -161,27 +161,60 @@ def bench(work, env, endpoint, emulator):
     }, clean_out)
 
     # Each tool re-syncs what it synced itself (the two keep modification times differently),
-    # alone in a fresh emulator: every blob an emulator holds slows its every lookup.
+    # in an emulator of its own (every blob an emulator holds slows its every lookup), both
+    # emulators running side by side so that the runs alternate between the tools: load on the
+    # machine falls on both alike.
     up, down = {}, {}
     up_peaks, down_peaks = {}, {}
     def cer_path(path):  # rclone's "az:bench/noop" as cerulean's "az://bench/noop/"
         return "az://" + path[3:] + "/" if path.startswith("az:") else path
 
-    noop_sync = {
-        "cerulean": lambda src, dst: cer_sync(cer_path(src), cer_path(dst)),
-        "rclone": lambda src, dst: rclone(src, dst, *RCLONE_MANY),
-    }
     print("== no-op re-syncs of %d files" % NOOP_COUNT, file=sys.stderr)
-    for tool, command in noop_sync.items():
-        fresh()
-        sh(command(noop, "az:bench/noop"))
-        for i in range(RUNS):
-            timed(tool, command(noop, "az:bench/noop"), up, up_peaks, i)
-        local = out + "-noop"
-        sh(command("az:bench/noop", local))
-        for i in range(RUNS):
-            timed(tool, command("az:bench/noop", local), down, down_peaks, i)
-        shutil.rmtree(local)
+    fresh()  # cerulean's tree: the main emulator
+    other = transfer.Emulator(work)  # rclone's tree
+    other.start()
+    try:
+        other_endpoint = "http://127.0.0.1:%d/devstoreaccount1" % other.port
+        other_cs = ("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=%s;"
+                    "BlobEndpoint=%s;" % (transfer.KEY, other_endpoint))
+        other_env = dict(env, AZURE_STORAGE_CONNECTION_STRING=other_cs)
+        subprocess.run(transfer.cer("mb", "az://bench"), env=other_env, check=True,
+                       stdout=subprocess.DEVNULL)
+        other_sas = subprocess.run(transfer.PY + ["sas", "bench"], env=other_env, check=True,
+                                   capture_output=True, text=True).stdout.strip()
+        rclone_env = dict(env, RCLONE_CONFIG_AZ_SAS_URL=other_endpoint + "/bench?" + other_sas)
+        noop_sync = {
+            "cerulean": (env, lambda src, dst: cer_sync(cer_path(src), cer_path(dst))),
+            "rclone": (rclone_env, lambda src, dst: rclone(src, dst, *RCLONE_MANY)),
+        }
+
+        def side_by_side(commands, times, peaks):
+            """Each tool's command {tool: (env, argv)} once untimed (the first sync), then RUNS
+            timed no-op re-syncs, alternating between the tools."""
+            for tool_env, argv in commands.values():
+                subprocess.run(argv, env=tool_env, check=True, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+            tools = list(commands)
+            for i in range(RUNS):
+                for tool in tools[i % len(tools):] + tools[:i % len(tools)]:
+                    tool_env, argv = commands[tool]
+                    time.sleep(transfer.SETTLE)
+                    wall, peak = transfer.run(argv, tool_env)
+                    times.setdefault(tool, []).append(wall)
+                    peaks[tool] = max(peaks.get(tool, 0), peak)
+                    print("   %-15s run %d: %.2f s, %d MiB" % (tool, i + 1, wall, peak >> 10),
+                          file=sys.stderr)
+
+        side_by_side({tool: (tool_env, command(noop, "az:bench/noop"))
+                      for tool, (tool_env, command) in noop_sync.items()}, up, up_peaks)
+        # Downloads: each tool into a folder of its own, from its own emulator.
+        noop_local = {tool: out + "-noop-" + tool for tool in noop_sync}
+        side_by_side({tool: (tool_env, command("az:bench/noop", noop_local[tool]))
+                      for tool, (tool_env, command) in noop_sync.items()}, down, down_peaks)
+        for folder in noop_local.values():
+            shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        other.stop()
     add_row("no-op re-sync of %d files, upload" % NOOP_COUNT, up, up_peaks)
     add_row("no-op re-sync of %d files, download" % NOOP_COUNT, down, down_peaks)
 
