@@ -15,11 +15,6 @@ using http::Request;
 using http::Response;
 using http::Task;
 
-boost::json::value OrNull(const std::optional<std::string>& text) {
-    if (!text) return nullptr;
-    return boost::json::string(*text);
-}
-
 boost::json::object EventJson(const store::AuditRecord& r) {
     boost::system::error_code ec;
     boost::json::value detail = boost::json::parse(r.detail, ec);

@@ -87,11 +87,6 @@ service::ListQuery ReadListQuery(const Request& request) {
     return query;
 }
 
-boost::json::value TimeOrNull(const std::optional<core::UnixMillis>& t) {
-    if (!t) return nullptr;
-    return boost::json::string(core::FormatRfc3339(*t));
-}
-
 boost::json::value StringOrNull(const std::string& s) {
     if (s.empty()) return nullptr;
     return boost::json::string(s);

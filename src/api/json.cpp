@@ -14,6 +14,11 @@ http::Response JsonText(int status, std::string body) {
     return http::TextResponse(status, std::move(body), "application/json; charset=utf-8");
 }
 
+boost::json::value TimeOrNull(const std::optional<core::UnixMillis>& t) {
+    if (!t) return nullptr;
+    return boost::json::string(core::FormatRfc3339(*t));
+}
+
 boost::json::object ParseJsonObject(std::string_view body) {
     boost::system::error_code ec;
     boost::json::value value = boost::json::parse(body, ec);

@@ -24,17 +24,6 @@ std::string Path(std::string_view suffix) {
     return std::string(kBase) + std::string(suffix);
 }
 
-boost::json::value Time(const std::optional<core::UnixMillis>& t) {
-    if (!t) return nullptr;
-    return boost::json::string(core::FormatRfc3339(*t));
-}
-
-template <class T>
-boost::json::value OrNull(const std::optional<T>& value) {
-    if (!value) return nullptr;
-    return boost::json::value_from(*value);
-}
-
 boost::json::object ProgressJson(const core::RunProgress& p) {
     return {{"files_total", p.files_total},     {"files_done", p.files_done},
             {"files_skipped", p.files_skipped}, {"files_failed", p.files_failed},
@@ -52,8 +41,8 @@ boost::json::object RunJson(const core::SyncRun& run) {
             {"trigger", core::ToString(run.trigger)},
             {"attempt", run.attempt},
             {"created_at", core::FormatRfc3339(run.created_at)},
-            {"started_at", Time(run.started_at)},
-            {"finished_at", Time(run.finished_at)}};
+            {"started_at", TimeOrNull(run.started_at)},
+            {"finished_at", TimeOrNull(run.finished_at)}};
 }
 
 boost::json::object JobJson(const core::SyncJob& job) {
@@ -81,9 +70,9 @@ boost::json::object JobJson(const core::SyncJob& job) {
             {"last_error", run != nullptr ? OrNull(run->error_message) : nullptr},
             {"last_error_code", run != nullptr ? OrNull(run->error_code) : nullptr},
             {"created_at", core::FormatRfc3339(job.created_at)},
-            {"started_at", run != nullptr ? Time(run->started_at) : nullptr},
-            {"finished_at", run != nullptr ? Time(run->finished_at) : nullptr},
-            {"next_run_at", Time(job.next_run_at)}};
+            {"started_at", run != nullptr ? TimeOrNull(run->started_at) : nullptr},
+            {"finished_at", run != nullptr ? TimeOrNull(run->finished_at) : nullptr},
+            {"next_run_at", TimeOrNull(job.next_run_at)}};
 }
 
 boost::json::object PlanJson(const sync::SyncPlan& plan) {

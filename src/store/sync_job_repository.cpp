@@ -16,7 +16,6 @@ constexpr std::string_view kRunColumns =
     "r.worker_id, r.lease_expires_at, r.files_total, r.files_done, r.files_skipped, "
     "r.files_failed, r.files_deleted, r.bytes_total, r.bytes_done, r.error_code, "
     "r.error_message, r.created_at, r.started_at, r.finished_at, r.claims";
-constexpr int kRunColumnCount = 22;
 
 std::optional<std::string> OptionalText(const Rows& row, int column) {
     if (row.IsNull(column)) return std::nullopt;
@@ -62,15 +61,13 @@ struct RunRow {
 
 // A job with its latest run (LEFT JOIN: the run's columns are NULL when it has none).
 struct JobRow {
-    static constexpr std::string_view kColumns =
-        "j.id, j.user_id, j.connection_id, j.direction, j.container, j.prefix, j.local_path, "
-        "j.target_connection_id, j.target_container, j.target_prefix, j.delete_extraneous, "
-        "j.max_delete, j.compare, j.interval_seconds, j.next_run_at, j.created_at, "
-        "j.updated_at, "
-        "r.id, r.job_id, r.status, r.run_trigger, r.attempt, r.run_after, r.cancel_requested, "
-        "r.worker_id, r.lease_expires_at, r.files_total, r.files_done, r.files_skipped, "
-        "r.files_failed, r.files_deleted, r.bytes_total, r.bytes_done, r.error_code, "
-        "r.error_message, r.created_at, r.started_at, r.finished_at, r.claims";
+    static inline const std::string kColumns =
+        std::string(
+            "j.id, j.user_id, j.connection_id, j.direction, j.container, j.prefix, j.local_path, "
+            "j.target_connection_id, j.target_container, j.target_prefix, j.delete_extraneous, "
+            "j.max_delete, j.compare, j.interval_seconds, j.next_run_at, j.created_at, "
+            "j.updated_at, ")
+            .append(kRunColumns);
     static constexpr int kRunBase = 17;
 
     static core::SyncJob Read(const Rows& row) {
@@ -96,7 +93,6 @@ struct JobRow {
         return job;
     }
 };
-static_assert(kRunColumnCount == 22);
 
 // Jobs joined with their newest run.
 constexpr std::string_view kJobsWithLatestRun =

@@ -34,6 +34,7 @@
 #include "core/log.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/vault.hpp"
+#include "jobs/fast_worker.hpp"
 #include "jobs/sync_job_service.hpp"
 #include "jobs/worker.hpp"
 #include "service/connection_service.hpp"
@@ -330,18 +331,9 @@ class TokenRenewalTest : public testing::DatabaseTest {
     }
 
     void StartWorker() {
-        WorkerOptions options;
-        options.runs = 1;
-        options.name = "test";
-        options.jobs = jobs_->options();
+        WorkerOptions options = FastWorkerOptions(jobs_->options());
         // Few requests in flight: none waits long at the proxy with a token taken before.
         options.transfer_threads = 2;
-        options.poll = 50ms;
-        options.heartbeat = 100ms;
-        options.schedule = 100ms;
-        options.retry_base = 50ms;
-        options.retry_cap = 200ms;
-        options.max_attempts = 3;
         worker_ = std::make_unique<Worker>(db_, connections_, std::move(options));
         worker_->Start();
     }

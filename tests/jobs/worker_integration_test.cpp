@@ -19,6 +19,7 @@
 #include "azure/blob_client.hpp"
 #include "core/error.hpp"
 #include "crypto/vault.hpp"
+#include "jobs/fast_worker.hpp"
 #include "jobs/sync_job_service.hpp"
 #include "jobs/worker.hpp"
 #include "service/connection_service.hpp"
@@ -93,18 +94,7 @@ class WorkerTest : public testing::DatabaseTest {
     }
 
     WorkerOptions FastWorker(std::size_t runs = 1) {
-        WorkerOptions options;
-        options.runs = runs;
-        options.name = "test";
-        options.jobs = jobs_->options();
-        options.transfer_threads = 4;
-        options.poll = 50ms;
-        options.heartbeat = 100ms;
-        options.schedule = 100ms;
-        options.retry_base = 50ms;
-        options.retry_cap = 200ms;
-        options.max_attempts = 3;
-        return options;
+        return FastWorkerOptions(jobs_->options(), runs);
     }
 
     void StartWorker(WorkerOptions options) {
