@@ -461,6 +461,7 @@ DownloadResult BlobClient::GetBlob(std::string_view container, std::string_view 
         result.properties = PropertiesFromHeaders(head.headers);
         if (etag.empty()) etag = result.properties.etag;
         have_properties = true;
+        if (options.on_properties) options.on_properties(result.properties);
     };
     stream.on_body = [&](std::string_view bytes) {
         sink(bytes);
@@ -490,9 +491,10 @@ DownloadResult BlobClient::GetBlob(std::string_view container, std::string_view 
             continue;
         }
         Expect("GetBlob", response, {200, 206});
-        if (!have_properties) {
+        if (!have_properties) {  // an empty body: the transport had nothing to stream
             result.properties = PropertiesFromHeaders(response.headers);
             have_properties = true;
+            if (options.on_properties) options.on_properties(result.properties);
         }
         return result;
     }

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -136,6 +137,11 @@ struct GetBlobOptions {
     std::uint64_t offset = 0;             ///< first byte to read
     std::optional<std::uint64_t> length;  ///< bytes to read (>0); none: to the end
     AccessConditions conditions;          ///< e.g. if_match an ETag seen before
+    /// Called once with the blob's properties when the answer's headers arrive, before the
+    /// first byte of its body reaches the sink (e.g. to start the other ranges of a blob whose
+    /// size this answer tells); for an empty body, before GetBlob returns. Not called for an
+    /// answer that failed.
+    std::function<void(const BlobProperties& properties)> on_properties;
 };
 
 /// What Get Blob delivered.

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <exception>
 #include <memory>
 #include <random>
 #include <thread>
@@ -783,6 +784,54 @@ TransferResult Transfer::UploadInPlace(const BlobClient& client, std::string_vie
     return CommitBlocks(client, container, blob, ids, commit, size, call);
 }
 
+namespace {
+
+// What the calling thread of a download waits for before it asks for the other ranges: the
+// first range's answer headers (the blob's size, ETag and MD5), which arrive before its body,
+// or that range's end (a failure, or an answer streamed without headers first).
+class HeadNews {
+ public:
+    void Started() {
+        const std::lock_guard lock(mutex_);
+        started_ = true;
+    }
+    void Announce(const BlobProperties& properties) {
+        const std::lock_guard lock(mutex_);
+        if (!properties_) properties_ = properties;
+        changed_.notify_all();
+    }
+    void Ended() {
+        const std::lock_guard lock(mutex_);
+        ended_ = true;
+        changed_.notify_all();
+    }
+    // The properties, or none when the range ended without them. Helps the pool while the
+    // range has not started: the caller may be one of its workers, and the range queued behind
+    // work that waits for it.
+    std::optional<BlobProperties> Wait(TransferPool& pool) {
+        for (;;) {
+            {
+                std::unique_lock lock(mutex_);
+                if (changed_.wait_for(lock, std::chrono::milliseconds(1),
+                                      [&] { return properties_ || ended_; })) {
+                    return properties_;
+                }
+                if (started_) continue;
+            }
+            pool.RunOne();
+        }
+    }
+
+ private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::optional<BlobProperties> properties_;
+    bool started_ = false;
+    bool ended_ = false;
+};
+
+}  // namespace
+
 TransferResult Transfer::Download(const BlobClient& client, std::string_view container,
                                   std::string_view blob, DownloadSink& sink,
                                   const DownloadOptions& download) const {
@@ -794,167 +843,195 @@ TransferResult Transfer::Download(const BlobClient& client, std::string_view con
     // and hashed first (so a file that does not hold the blob's start fails the check).
     const bool resumed = start > 0;
     const bool may_verify = options_.compute_md5 && (!resumed || (random && sink.readable()));
+    // How the ranges travel: a file takes them as they arrive (read back to be hashed); other
+    // sinks get them whole, in order, through an OrderedSink (the first range streams through
+    // it as it arrives: it is always next in line).
+    const bool direct = random && (!may_verify || sink.readable());
     crypto::Md5Hasher hasher;
     // Outlives the tasks below: its destructor makes the last report once they have ended.
     PrefixTracker prefix(download.on_prefix, start);
 
-    // The first range tells the size, the ETag and the MD5; it is the head of the line, so its
-    // bytes go straight to the sink (and the hash) as they arrive.
-    std::uint64_t first_size = 0;
-    DownloadResult answer;
-    GetBlobOptions first_range;
-    first_range.offset = start;
-    first_range.length = block_size;
-    first_range.conditions.if_match = download.if_match;
-    try {
-        answer = GetPinned(
-            client, container, blob,
-            [&](std::string_view bytes) {
-                sink.WriteAt(start + first_size, bytes);
-                if (may_verify && !resumed) hasher.Update(bytes);
-                first_size += bytes.size();
-            },
-            first_range, call);
-    } catch (const StorageError& error) {
-        // The bytes that did arrive are in order from `start`: a resume can keep them.
-        prefix.Done(start, start + first_size);
-        if (error.status() != 416) throw;
-        // An empty blob, or an offset at (or past) the end: nothing left to read.
-        const BlobProperties properties = client.GetBlobProperties(container, blob, call);
-        if (!download.if_match.empty() && properties.etag != download.if_match) {
-            throw BlobChanged();
-        }
-        if (start > properties.content_length) throw;
-        if (download.on_properties) download.on_properties(properties);
-        TransferResult result = ResultOf(properties);
-        result.size = 0;
-        if (may_verify && !properties.content_md5.empty()) {
-            if (resumed) {
-                ReadBackHasher head(sink, hasher, 0);
-                head.Written(0, start, start);
-                while (head.HashSome()) {
-                    if (call.stop.stop_requested()) throw StorageError::Cancelled("GetBlob");
-                }
-            }
-            if (properties.content_md5 != crypto::Base64Encode(hasher.Finish())) {
-                throw Error(ErrorCode::kInternal, "the downloaded bytes do not match the MD5",
-                            "md5_mismatch");
-            }
-            result.md5_verified = true;
-        }
-        sink.Finish(start);
-        return result;
-    } catch (...) {
-        prefix.Done(start, start + first_size);
-        throw;
-    }
-    prefix.Done(start, start + first_size);
-    Progress(first_size);
-    const BlobProperties& properties = answer.properties;
-    // The service checked If-Match; this catches an answer that ignored it.
-    if (!download.if_match.empty() && properties.etag != download.if_match) throw BlobChanged();
-    if (download.on_properties) download.on_properties(properties);
-    const std::uint64_t end = properties.content_length;
-    const bool verify = may_verify && !properties.content_md5.empty();
-    const std::uint64_t rest = start + first_size;
-
-    // How the other ranges travel: a file takes them as they arrive (read back to be hashed);
-    // other sinks get them whole, in order, through an OrderedSink.
-    const bool direct = random && (!verify || sink.readable());
-    // Resumed: the bytes before `rest` (the file's and the first range's) are read back first.
-    ReadBackHasher read_back(sink, hasher, resumed ? 0 : rest);
-    if (verify && resumed) read_back.Written(0, rest, rest);
-    std::uint64_t delivered = rest;
+    // Set from the first range's answer headers, before any range but the first is asked for.
+    std::uint64_t end = 0;
+    bool verify = false;
+    std::string etag;
+    ReadBackHasher read_back(sink, hasher, resumed ? 0 : start);
+    std::uint64_t delivered = start;
+    const std::uint64_t head_end = start + block_size;  // or the blob's end, if sooner
     OrderedSink in_order(
         [&](std::string_view bytes) {
             if (verify) hasher.Update(bytes);
             if (!random) {
                 sink.WriteAt(delivered, bytes);
-                prefix.Done(delivered, delivered + bytes.size());
+                // The first range reports itself, once (it streams through here in pieces).
+                if (delivered >= head_end) prefix.Done(delivered, delivered + bytes.size());
             }
             delivered += bytes.size();
         },
-        rest, static_cast<std::size_t>(options_.memory_limit + block_size));
+        start, static_cast<std::size_t>(options_.memory_limit + block_size));
 
-    const std::string etag = properties.etag;
-    auto fetch = [&](std::uint64_t offset, std::uint64_t length) {
+    HeadNews news;
+    // The first range is pinned to `download.if_match` (if any) and tells the blob's
+    // properties as soon as its headers arrive; the others are pinned to its ETag.
+    auto fetch = [&](std::uint64_t offset, std::uint64_t asked) {
+        const bool head = offset == start;
         GetBlobOptions range;
         range.offset = offset;
-        range.length = length;
-        range.conditions.if_match = etag;
-        if (direct) {
+        range.length = asked;
+        range.conditions.if_match = head ? download.if_match : etag;
+        bool told = !head;
+        if (head) {
+            // On this thread, before the body: what every range's writes depend on is set
+            // before any is made (the other ranges are asked for after the announcement).
+            range.on_properties = [&](const BlobProperties& p) {
+                etag = p.etag;
+                end = p.content_length;
+                verify = may_verify && !p.content_md5.empty();
+                told = true;
+                news.Announce(p);
+            };
+        }
+        // The bytes expected: the first range's request was sized before the blob's size was
+        // known; its body arrives after its headers, which told it.
+        const auto length = [&] {
+            return head ? std::min(asked, end > start ? end - start : 0) : asked;
+        };
+        if (direct || head) {
             std::uint64_t at = offset;
             try {
                 GetPinned(
                     client, container, blob,
                     [&](std::string_view bytes) {
-                        sink.WriteAt(at, bytes);
+                        if (!told) {
+                            throw Error(ErrorCode::kInternal,
+                                        "a range's body arrived before its headers",
+                                        "download_incomplete");
+                        }
+                        if (random) sink.WriteAt(at, bytes);
+                        if (!direct) in_order.WriteAt(at, bytes);
                         at += bytes.size();
-                        if (verify) read_back.Written(offset, length, at - offset);
+                        if (direct && verify) read_back.Written(offset, length(), at - offset);
                     },
                     range, call);
             } catch (...) {
-                prefix.Done(offset, at);  // what arrived before the break is in the file
+                prefix.Done(offset, at);  // what arrived before the break is in the sink
                 throw;
             }
-            if (at != offset + length) {
+            if (at != offset + length()) {
                 throw Error(ErrorCode::kInternal, "a ranged read came back short",
                             "download_incomplete");
             }
             prefix.Done(offset, at);
-            Progress(length);
+            Progress(at - offset);
             return;
         }
         std::string piece;
-        piece.reserve(length);
+        piece.reserve(asked);
         GetPinned(
             client, container, blob, [&](std::string_view bytes) { piece.append(bytes); }, range,
             call);
-        if (piece.size() != length) {
+        if (piece.size() != asked) {
             throw Error(ErrorCode::kInternal, "a ranged read came back short",
                         "download_incomplete");
         }
         if (random) {
             sink.WriteAt(offset, piece);
-            prefix.Done(offset, offset + length);
+            prefix.Done(offset, offset + asked);
         }
         in_order.WriteOwned(offset, std::move(piece));
-        Progress(length);
+        Progress(asked);
     };
+
+    std::optional<BlobProperties> answer;
+    std::exception_ptr past_end;  // the first range's 416
     {
         // Ranges written straight to the sink hold no memory, so only the concurrency bounds
         // them; ranges that may wait for their turn are bounded by the memory limit.
         const std::size_t in_flight =
             direct ? std::max<std::size_t>(1, options_.concurrency) : InFlight(block_size);
         TaskGroup group(pool_, in_flight);
-        std::uint64_t offset = rest;
-        if (direct && verify) {
-            // The calling thread hashes between submissions, and sleeps only when it can
-            // neither hash nor submit.
-            for (;;) {
-                const std::uint64_t seen = group.finished();
-                bool busy = read_back.HashSome();
-                while (offset < end) {
-                    const std::uint64_t length = std::min(block_size, end - offset);
-                    auto task = [&fetch, offset, length] { fetch(offset, length); };
-                    if (!group.TrySubmit(task)) break;
-                    offset += length;
-                    busy = true;
-                }
-                if (group.failed() || call.stop.stop_requested()) break;
-                if (offset >= end && read_back.next() >= end) break;
-                // Woken by a finished range, or soon after, to follow the head range.
-                if (!busy) group.WaitPast(seen, std::chrono::milliseconds(2));
+        auto first = [&] {
+            news.Started();
+            try {
+                fetch(start, block_size);
+            } catch (...) {
+                news.Ended();
+                throw;
+            }
+            news.Ended();
+        };
+        group.Submit(first);
+        // The other ranges start as soon as the first one's headers say how many there are,
+        // while its body is still on the way (asking for the size first would cost a request
+        // per blob, and waiting for the whole first range holds the others back).
+        answer = news.Wait(pool_);
+        if (!answer) {
+            try {
+                group.Wait();
+            } catch (const StorageError& error) {
+                if (error.status() != 416) throw;
+                past_end = std::current_exception();
+            }
+            if (!past_end) {
+                throw Error(ErrorCode::kInternal, "a blob's answer came without its properties",
+                            "download_incomplete");
             }
         } else {
-            for (; offset < end; offset += block_size) {
-                const std::uint64_t length = std::min(block_size, end - offset);
-                auto task = [&fetch, offset, length] { fetch(offset, length); };
-                if (!group.Submit(task)) break;
+            const BlobProperties& properties = *answer;
+            // The service checked If-Match; this catches an answer that ignored it.
+            if (!download.if_match.empty() && properties.etag != download.if_match) {
+                throw BlobChanged();
+            }
+            if (verify && resumed) read_back.Written(0, start, start);
+            if (download.on_properties) download.on_properties(properties);
+            std::uint64_t offset = std::min(end, head_end);
+            if (direct && verify) {
+                // The calling thread hashes between submissions, and sleeps only when it can
+                // neither hash nor submit.
+                for (;;) {
+                    const std::uint64_t seen = group.finished();
+                    bool busy = read_back.HashSome();
+                    while (offset < end) {
+                        const std::uint64_t length = std::min(block_size, end - offset);
+                        auto task = [&fetch, offset, length] { fetch(offset, length); };
+                        if (!group.TrySubmit(task)) break;
+                        offset += length;
+                        busy = true;
+                    }
+                    if (group.failed() || call.stop.stop_requested()) break;
+                    if (offset >= end && read_back.next() >= end) break;
+                    // Woken by a finished range, or soon after, to follow the head range.
+                    if (!busy) group.WaitPast(seen, std::chrono::milliseconds(2));
+                }
+            } else {
+                for (; offset < end; offset += block_size) {
+                    const std::uint64_t length = std::min(block_size, end - offset);
+                    auto task = [&fetch, offset, length] { fetch(offset, length); };
+                    if (!group.Submit(task)) break;
+                }
             }
         }
         group.Wait();
     }
+    if (!answer) {
+        // 416: an empty blob, or an offset at (or past) the end: nothing left to read.
+        const BlobProperties properties = client.GetBlobProperties(container, blob, call);
+        if (!download.if_match.empty() && properties.etag != download.if_match) {
+            throw BlobChanged();
+        }
+        if (start > properties.content_length) std::rethrow_exception(past_end);
+        answer = properties;
+        end = properties.content_length;
+        verify = may_verify && !properties.content_md5.empty();
+        if (download.on_properties) download.on_properties(properties);
+        if (verify && resumed) {
+            read_back.Written(0, start, start);
+            while (read_back.HashSome()) {
+                if (call.stop.stop_requested()) throw StorageError::Cancelled("GetBlob");
+            }
+        }
+    }
+    const BlobProperties& properties = *answer;
     if (!direct) in_order.Finish(end);
     if (direct && verify && read_back.next() != end) {
         if (call.stop.stop_requested()) throw StorageError::Cancelled("GetBlob");

@@ -264,19 +264,18 @@ struct DownloadOptions {
     /// (kFailedPrecondition, "blob_changed").
     std::string if_match;
     /// Called once, on the calling thread, with the blob's properties (ETag, size, MD5) as soon
-    /// as the first range has arrived, before any other range is fetched. Not called when the
-    /// first request fails.
+    /// as the first range's answer headers have arrived (its body may be arriving meanwhile),
+    /// before any other range is asked for. Not called when the first request fails.
     std::function<void(const BlobProperties& properties)> on_properties;
     /// Called whenever the completed prefix grows, with the offset below which every byte is in
     /// the sink: ranges finish out of order, and this is the contiguous part from the blob's
-    /// start (a range that broke off counts up to where it broke, so a failed first range
-    /// reports before on_properties). Values strictly increase and calls never overlap; they
-    /// come from any thread (a pool worker or the caller's), under no lock of the engine, and
-    /// a thread finding another one in the callback leaves the report to it (a slow callback
-    /// holds up only the thread running it). Every call has returned when Download returns or
-    /// throws, so the last value says how far a failed or cancelled download got: a download
-    /// resumed there (`offset`) into the same file is complete. One call per finished range
-    /// at most; must not throw.
+    /// start (a range that broke off counts up to where it broke). Values strictly increase and
+    /// calls never overlap; they come from any thread (a pool worker or the caller's), under no
+    /// lock of the engine, and a thread finding another one in the callback leaves the report to it
+    /// (a slow callback holds up only the thread running it). Every call has returned when Download
+    /// returns or throws, so the last value says how far a failed or cancelled download got: a
+    /// download resumed there (`offset`) into the same file is complete. One call per finished
+    /// range at most; must not throw.
     std::function<void(std::uint64_t prefix)> on_prefix;
 };
 
@@ -302,7 +301,9 @@ class Transfer {
                           const UploadOptions& upload = {}) const;
 
     /// Downloads a blob (from `download.offset`) into `sink` with parallel ranged reads pinned
-    /// to the first answer's ETag (or to `download.if_match`), then checks its MD5. Throws
+    /// to the first answer's ETag (or to `download.if_match`), then checks its MD5. Every range
+    /// is asked for as soon as the first one's headers tell the blob's size, so they all travel
+    /// at once from the start. Throws
     /// core::Error (kInternal, "md5_mismatch") when the bytes do not match the stored MD5,
     /// (kFailedPrecondition, "blob_changed") when the blob is not (or no longer) the one pinned,
     /// and StorageError ("cancelled") when the options' stop token asks to stop.

@@ -32,7 +32,7 @@ bool TransferPool::RunOne() {
     std::function<void()> task;
     {
         const std::lock_guard lock(mutex_);
-        if (queue_.empty()) return false;
+        if (queue_.size() <= idle_) return false;
         task = std::move(queue_.front());
         queue_.pop_front();
     }
@@ -45,7 +45,9 @@ void TransferPool::Work() {
         std::function<void()> task;
         {
             std::unique_lock lock(mutex_);
+            ++idle_;
             ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+            --idle_;
             if (queue_.empty()) return;
             task = std::move(queue_.front());
             queue_.pop_front();

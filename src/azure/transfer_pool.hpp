@@ -28,8 +28,11 @@ class TransferPool {
     [[nodiscard]] std::size_t size() const noexcept { return workers_.size(); }
     /// Queues `task`; it must not throw (TaskGroup wraps tasks so that they do not).
     void Post(std::function<void()> task);
-    /// Runs one queued task on the calling thread, if any; true when it did. Lets a thread that
-    /// waits for its own tasks help instead of blocking (no deadlock when tasks nest).
+    /// Runs one queued task on the calling thread when no idle worker is there to take it (the
+    /// queue holds more tasks than workers waiting for one); true when it did. Lets a thread
+    /// that waits for its own tasks help instead of blocking when every worker is busy (no
+    /// deadlock when tasks nest), without taking on a task an idle worker is about to start
+    /// (the caller has its own work between waits: submitting, hashing).
     bool RunOne();
 
  private:
@@ -38,6 +41,7 @@ class TransferPool {
     std::mutex mutex_;
     std::condition_variable ready_;
     std::deque<std::function<void()>> queue_;
+    std::size_t idle_ = 0;  // workers waiting for a task
     bool stopping_ = false;
     std::vector<std::thread> workers_;
 };

@@ -11,9 +11,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -614,6 +616,80 @@ TEST(TransferDownload, AResumedFileIsCheckedFromItsFirstByte) {
         }
     }
     std::filesystem::remove(path);
+}
+
+TEST(TransferDownload, AsksForEveryRangeBeforeTheFirstHasArrived) {
+    // The first range's answer sends its headers (which tell the blob's size), then holds its
+    // body until every other range has been asked for: a download that learnt the size from a
+    // whole first range would never ask for them, and the fake gives up waiting.
+    const std::string data = Pattern(8000);
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::set<std::uint64_t> asked;
+    bool gave_up = false;
+    auto transport = std::make_shared<FakeTransport>([&](const HttpRequest& request,
+                                                         const TryControl& control, int) {
+        const std::string range(FindHeader(request.headers, "x-ms-range").value_or(""));
+        std::uint64_t first = 0;
+        std::uint64_t last = 0;
+        std::sscanf(range.c_str(), "bytes=%lu-%lu", &first, &last);
+        last = std::min<std::uint64_t>(last, data.size() - 1);
+        {
+            const std::lock_guard lock(mutex);
+            asked.insert(first);
+        }
+        changed.notify_all();
+        const HttpResponse head = Respond(
+            206, {{"ETag", "\"v1\""},
+                  {"Content-Range", "bytes " + std::to_string(first) + "-" + std::to_string(last) +
+                                        "/" + std::to_string(data.size())},
+                  {"x-ms-blob-content-md5", Md5Of(data)}});
+        const std::string_view body = std::string_view(data).substr(first, last - first + 1);
+        if (first != 0) return testing::Stream(control, head, body);
+        control.sink->on_headers(head);
+        {
+            std::unique_lock lock(mutex);
+            gave_up = !changed.wait_for(lock, std::chrono::seconds(20),
+                                        [&] { return asked.size() == 8; });
+        }
+        control.sink->on_body(body);
+        HttpResponse done = head;
+        done.streamed_bytes = body.size();
+        return done;
+    });
+    const BlobClient client("http://127.0.0.1:1/devstoreaccount1", DevKey(), With(transport));
+    TransferPool pool(8);
+    TransferOptions options;
+    options.block_size = 1000;
+    options.concurrency = 8;
+    const Transfer transfer(pool, options);
+    for (const bool to_file : {false, true}) {
+        SCOPED_TRACE(to_file ? "into a file" : "into an ordered sink");
+        {
+            const std::lock_guard lock(mutex);
+            asked.clear();
+            gave_up = false;
+        }
+        const std::filesystem::path path = std::filesystem::temp_directory_path() /
+                                           ("cerulean-parallel-" + std::to_string(::getpid()));
+        std::string written;
+        TransferResult result;
+        if (to_file) {
+            FileSink sink(path);
+            result = transfer.Download(client, "c", "b", sink);
+            std::ifstream in(path, std::ios::binary);
+            written.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+            std::filesystem::remove(path);
+        } else {
+            StringSink sink;
+            result = transfer.Download(client, "c", "b", sink);
+            written = sink.out;
+        }
+        EXPECT_FALSE(gave_up) << "the other ranges waited for the first one";
+        EXPECT_EQ(asked.size(), 8U);
+        EXPECT_TRUE(written == data);
+        EXPECT_TRUE(result.md5_verified);
+    }
 }
 
 TEST(NeedsStreamedCopy, RecognizesWhatTheEmulatorCannotDo) {
