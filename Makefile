@@ -59,5 +59,13 @@ lint: configure
 	clang-tidy -p $(BUILD_DIR) --quiet $(filter src/%.cpp,$(SOURCES))
 	cd web && node_modules/.bin/eslint .
 
+# Every benchmark in turn (bench/all: transfer, API, sync, web console), each starting its own
+# Azurite, peers and servers; prints one table of medians, Cerulean against its peers and the
+# ceilings, and writes it into docs/BENCHMARKS.md. BENCH_QUICK=1: small and short, to check the
+# harness (no doc written). BENCH_ONLY=api,sync: some of them. Not part of `make test`.
+bench: configure web
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target cerulean
+	CERULEAN=$(abspath $(BUILD_DIR))/cerulean bench/all
+
 clean:
 	rm -rf $(BUILD_DIR)

@@ -8,7 +8,6 @@
 
 Run: make build && scripts/setup --bench && bench/api/blobs.py   (BENCH_RUNS, BENCH_BIG_MIB)
 """
-import json
 import os
 import shutil
 import statistics
@@ -16,39 +15,25 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "bench", "transfer"))
 from bench import CERULEAN, KEY, SETTLE, Emulator, free_port, wait_port  # noqa: E402
+import common  # noqa: E402  (bench/common.py, on the path bench/transfer/bench.py sets)
+from common import call  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 BIG = int(os.environ.get("BENCH_BIG_MIB", "1024")) << 20
 LIST_COUNT = 1000
-
-
-def call(base, method, path, body=None, token=None, content_type="application/json"):
-    data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
-    request = urllib.request.Request(base + path, data=data, method=method)
-    if data is not None:
-        request.add_header("Content-Type", content_type)
-    if token:
-        request.add_header("Authorization", "Bearer " + token)
-    with urllib.request.urlopen(request) as response:
-        text = response.read()
-    return json.loads(text) if text else None
+# BENCH_BLOBS_LISTING=0 leaves the listing out (`make bench` measures it in bench/api/bench.py).
+LISTING = os.environ.get("BENCH_BLOBS_LISTING", "1") != "0"
 
 
 def wrk(url, headers=()):
-    cmd = ["wrk", "-t2", "-c8", "-d10s", "--latency"]
-    for header in headers:
-        cmd += ["-H", header]
-    out = subprocess.run(cmd + [url], check=True, capture_output=True, text=True).stdout
-    rps = next(float(l.split()[1]) for l in out.splitlines() if l.startswith("Requests/sec"))
-    p99 = next(l.split()[1] for l in out.splitlines() if l.strip().startswith("99%"))
-    if "Non-2xx" in out:
-        raise SystemExit("wrk saw errors:\n" + out)
-    return rps, p99
+    rps, p99, errors, _ = common.wrk(url, 2, 8, "10s", headers)
+    if errors:
+        raise SystemExit("wrk saw %d errors from %s" % (errors, url))
+    return rps, "%.2fms" % p99
 
 
 def cpu_seconds(pid):
@@ -131,27 +116,33 @@ def main():
                 time.sleep(SETTLE)
                 rows[key].append(timed(cmd, env, server.pid))
         emulator.stop()
-        emulator.start()
-        for container in ("big", "list"):
-            subprocess.run([CERULEAN, "blob", "mb", "az://" + container], env=env, check=True)
+        direct = through = None
+        if LISTING:
+            emulator.start()
+            for container in ("big", "list"):
+                subprocess.run([CERULEAN, "blob", "mb", "az://" + container], env=env, check=True)
 
-        small = os.path.join(work, "small")
-        os.makedirs(small)
-        for i in range(LIST_COUNT):
-            open(os.path.join(small, "f%04d.txt" % i), "w").close()
-        subprocess.run([CERULEAN, "blob", "put", "--recursive", small, "az://list/"], env=env,
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        sas = call(base, "POST", prefix + "/blobs/sas",
-                   {"container": "list", "permissions": "rl", "expires_in": 3600}, token)["url"]
-        direct = wrk(sas + "&restype=container&comp=list&maxresults=100")
-        through = wrk(base + prefix + "/blobs?container=list&limit=100", [auth])
+            small = os.path.join(work, "small")
+            os.makedirs(small)
+            for i in range(LIST_COUNT):
+                open(os.path.join(small, "f%04d.txt" % i), "w").close()
+            subprocess.run([CERULEAN, "blob", "put", "--recursive", small, "az://list/"], env=env,
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            sas = call(base, "POST", prefix + "/blobs/sas",
+                       {"container": "list", "permissions": "rl", "expires_in": 3600}, token)["url"]
+            direct = wrk(sas + "&restype=container&comp=list&maxresults=100")
+            through = wrk(base + prefix + "/blobs?container=list&limit=100", [auth])
     finally:
         if server:
             server.terminate()
             server.wait()
         emulator.stop()
         shutil.rmtree(work, ignore_errors=True)
+    report(rows, direct, through)
 
+
+def report(rows, direct, through):
+    """Prints the tables; writes `make bench`'s rows (bench/common.py) to $BENCH_JSON."""
     def med(key, column):
         return statistics.median(r[column] for r in rows[key])
 
@@ -163,13 +154,28 @@ def main():
         print("| %s | %.2f s | %.2f s | %.2f | %.2f + %.2f s | %.2f s |" % (
             name, med(api_key, 0), med(cli_key, 0), med(api_key, 0) / med(cli_key, 0),
             med(api_key, 1), med(api_key, 2), med(cli_key, 1)))
-    print()
-    print("| list 100 of %d blobs (wrk -t2 -c8 -d10s) | req/s | p99 |" % LIST_COUNT)
-    print("|---|---|---|")
-    print("| Azurite directly (SAS) | %.0f | %s |" % direct)
-    print("| through the API | %.0f | %s |" % through)
-    print("| API / Azurite | %.2f | |" % (through[0] / direct[0]))
+    out = []
+    for name, api_key, cli_key in (("%d MiB upload through the API" % (BIG >> 20), "api_up",
+                                    "cli_up"),
+                                   ("%d MiB download through the API" % (BIG >> 20), "api_down",
+                                    "cli_down")):
+        out.append(common.row(
+            name, "s", False, {"cerulean": [r[0] for r in rows[api_key]],
+                               "cli": [r[0] for r in rows[cli_key]]},
+            notes="CPU s (median): curl %.2f + server %.2f, cerulean blob %.2f" % (
+                med(api_key, 1), med(api_key, 2), med(cli_key, 1))))
+    if direct:
+        print()
+        print("| list 100 of %d blobs (wrk -t2 -c8 -d10s) | req/s | p99 |" % LIST_COUNT)
+        print("|---|---|---|")
+        print("| Azurite directly (SAS) | %.0f | %s |" % direct)
+        print("| through the API | %.0f | %s |" % through)
+        print("| API / Azurite | %.2f | |" % (through[0] / direct[0]))
+        out.append(common.row("GET .../blobs?limit=100 of %d blobs, -c8, one run" % LIST_COUNT,
+                              "req/s", True, {"cerulean": [through[0]], "azurite": [direct[0]]},
+                              notes="p99: API %s, Azurite %s" % (through[1], direct[1])))
     print("\nmedians of %d runs; %s" % (RUNS, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())))
+    common.write_rows(out, "/tmp/cerulean-bench-blobs.json")
 
 
 if __name__ == "__main__":

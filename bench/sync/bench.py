@@ -295,7 +295,7 @@ def report(rows):
                 plans[0]["title"][len("plan of a "):], plans[-1]["title"][len("plan of a "):],
                 tool, grow))
     with open(os.environ.get("BENCH_JSON", "/tmp/cerulean-bench-sync.json"), "w") as f:
-        json.dump(rows, f, indent=1)
+        json.dump([transfer.merged_row(r) for r in rows], f, indent=1)
 
 
 if __name__ == "__main__":

@@ -18,13 +18,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CERULEAN = os.environ.get("CERULEAN", os.path.join(ROOT, "build", "cerulean"))
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 BIG = int(os.environ.get("BENCH_BIG_MIB", "1024")) << 20
-SMALL_COUNT = 2000
+SMALL_COUNT = int(os.environ.get("BENCH_SMALL_COUNT", "2000"))
 SMALL_SIZE = 4096
-LIST_COUNT = 10000
+LIST_COUNT = int(os.environ.get("BENCH_LIST_COUNT", "10000"))
 KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 PY = ["/usr/bin/python3", os.path.join(HERE, "py_client.py")]
 TOOLS = ["cerulean", "rclone", "python", "curl"]
 SETTLE = float(os.environ.get("BENCH_SETTLE", "1.5"))
+sys.path.insert(0, os.path.join(HERE, ".."))
+import common  # noqa: E402  (bench/common.py)
 
 
 def free_port():
@@ -282,7 +284,17 @@ def report(rows):
                 r["title"], k["cerulean"] >> 10, k["rclone"] >> 10, k["python"] >> 10,
                 k["curl"] >> 10, both, k.get("cerulean-nomd5", 0) >> 10))
     with open(os.environ.get("BENCH_JSON", "/tmp/cerulean-bench-transfer.json"), "w") as f:
-        json.dump(rows, f, indent=1)
+        json.dump([merged_row(r) for r in rows], f, indent=1)
+
+
+def merged_row(r):
+    """A row as printed above, with the keys of `make bench`'s rows (bench/common.py) added:
+    seconds, lower is better, every run; the peak RSS in the notes."""
+    notes = None
+    if r["rss_kib"]:
+        notes = "peak RSS MiB: " + ", ".join("%s %d" % (t, k >> 10)
+                                             for t, k in r["rss_kib"].items())
+    return dict(r, **common.row(r["title"], "s", False, r["runs"], notes=notes))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@
 //      BENCH_RUNS (default 5), CHROMIUM_PATH (default /usr/bin/chromium).
 
 import { createRequire } from 'node:module';
+import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -307,10 +308,32 @@ async function main() {
     out.push('');
     out.push(`Total ${((Date.now() - started) / 1000).toFixed(0)} s.`);
     console.log(out.join('\n'));
+    writeRows({ scripts, jsRaw, jsGzip, cold, warm, api, heap, errors });
   } finally {
     await browser?.close();
     await stack.stop();
   }
+}
+
+/**
+ * `make bench`'s rows (bench/common.py's format: every run of each measure, its unit, lower is
+ * better) to $BENCH_JSON (default /tmp/cerulean-bench-web.json). No peer runs the same page.
+ */
+function writeRows({ scripts, jsRaw, jsGzip, cold, warm, api, heap, errors }) {
+  const rows = [];
+  const add = (task, unit, runsOf, notes) => {
+    if (runsOf.length) rows.push({ task, unit, higher_is_better: false, values: { cerulean: runsOf }, ...(notes ? { notes } : {}) });
+  };
+  if (scripts.length) add('JS loaded by /sign-in, gzipped', 'KiB', [jsGzip / KiB], `goal < 300 KiB; ${scripts.length} files, ${fmtKiB(jsRaw)} raw`);
+  add(`${blobCount}-blob folder: URL to first row, cold`, 'ms', cold.map((r) => r.total), 'goal < 1 s; a new browser context each run');
+  add(`${blobCount}-blob folder: URL to first row, warm`, 'ms', warm.map((r) => r.total), 'goal < 1 s; reloads');
+  add(`the API alone: first page (${api[0]?.items ?? 0} entries)`, 'ms', api.map((r) => r.ms));
+  if (heap) {
+    add('JS heap used, peak while scrolling to the last row', 'MiB', [Math.max(heap.peak, heap.after.JSHeapUsedSize) / MiB], `first rows ${fmtMiB(heap.before.JSHeapUsedSize)}, at the end after GC ${fmtMiB(heap.afterGc.JSHeapUsedSize)}`);
+    add('time to scroll to the last row', 's', [heap.scrollMs / 1000], `${heap.rowsInDom} rows in the DOM at the end`);
+  }
+  if (errors.length) rows.push({ task: 'not measured', unit: '', higher_is_better: false, values: {}, notes: errors.join('; ') });
+  writeFileSync(process.env.BENCH_JSON ?? '/tmp/cerulean-bench-web.json', JSON.stringify(rows, null, 1));
 }
 
 main().catch((error) => {
