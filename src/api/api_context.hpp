@@ -62,7 +62,11 @@ auto AsUser(ApiContext& context, const http::Request& request, F& work)
     -> http::Task<std::invoke_result_t<F&, const core::User&>> {
     auto users = context.users;
     std::string token = BearerToken(request);
-    auto job = [users, token, &work] { return work(users->Authenticate(token)); };
+    auto job = [users, token, &work, &request] {
+        const core::User user = users->Authenticate(token);
+        request.set_user_id(user.id);  // for the access log; the caller waits meanwhile
+        return work(user);
+    };
     co_return co_await context.pool.Run(job);
 }
 

@@ -1,8 +1,12 @@
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <optional>
 
 #include "api/api_context.hpp"
 #include "crypto/password_hasher.hpp"
@@ -10,7 +14,9 @@
 #include "http/offload.hpp"
 #include "http/router.hpp"
 #include "http/static_files.hpp"
+#include "jobs/worker.hpp"
 #include "store/database.hpp"
+#include "store/sync_job_repository.hpp"
 
 namespace cerulean::api {
 
@@ -35,6 +41,14 @@ struct AppOptions {
     /// the web UI offers as a connection; empty when there is none.
     std::string local_emulator_endpoint;
     std::string version = "0.1.0";  ///< reported by GET /api/v1/meta
+    /// CERULEAN_METRICS_TOKEN: when set, GET /metrics needs `Authorization: Bearer <it>`;
+    /// empty: /metrics is open (keep it off the public side of the proxy).
+    std::string metrics_token;
+    /// How long the queue figures of /metrics are reused before the database is asked again.
+    std::chrono::milliseconds metrics_cache{5'000};
+    /// /readyz calls the queue stalled when a due run has waited this long although a worker
+    /// of this process found nothing to claim after it was due.
+    std::chrono::milliseconds queue_stall_after{60'000};
 };
 
 /// The whole HTTP API: routes, error mapping to problem details, and the web UI's files.
@@ -62,9 +76,15 @@ class App {
     /// The routes (the OpenAPI document is checked against them).
     [[nodiscard]] const http::Router& router() const { return router_; }
 
+    /// Tells /readyz and /metrics that `worker` runs sync jobs in this process (null: none
+    /// does, the queue is served elsewhere). It must outlive the requests.
+    void AttachWorker(const jobs::Worker* worker) { worker_.store(worker); }
+
  private:
     void AddHealthRoutes();
     void AddMetaRoutes();
+    void AddMetricsRoute();
+    http::Task<std::optional<store::QueueStats>> QueueStatsCached();
     http::Task<http::Response> Route(http::Request& request);
 
     AppOptions options_;
@@ -74,6 +94,11 @@ class App {
     ApiContext context_;
     http::Router router_;
     http::StaticFiles static_files_;
+    std::atomic<const jobs::Worker*> worker_{nullptr};
+    // The queue figures /metrics shows, reused for options_.metrics_cache.
+    std::mutex queue_stats_mutex_;
+    std::optional<store::QueueStats> queue_stats_;
+    std::chrono::steady_clock::time_point queue_stats_at_;
 };
 
 }  // namespace cerulean::api

@@ -149,7 +149,10 @@ Task<BlobTarget> OpenTarget(ApiContext& context, std::shared_ptr<AzureBlobServic
     const std::int64_t id = IdParam(request, param);
     const std::int64_t user_id = me.id;
     auto open = [blobs, user_id, id] { return blobs->Open(user_id, id); };
-    co_return co_await context.pool.Run(open);
+    BlobTarget target = co_await context.pool.Run(open);
+    // The calls made for this request carry its id to the storage account's logs.
+    target.client_request_id = request.request_id();
+    co_return target;
 }
 
 // One download: runs on the storage pool, cutting what curl delivers into queue-sized chunks.
@@ -196,6 +199,7 @@ struct DownloadJob {
             azure::CallOptions call;
             call.stop = queue->stop_token();
             call.try_timeout = kSegmentTryTimeout;
+            call.client_request_id = target.client_request_id;
             const std::uint64_t end = options.offset + options.length.value_or(0);
             for (std::uint64_t offset = options.offset; offset < end; offset += kSegmentSize) {
                 azure::GetBlobOptions segment = options;
@@ -903,7 +907,8 @@ void AddBlobRoutes(http::Router& router, ApiContext& context) {
         fields.Finish();
         const std::int64_t user_id = me.id;
         auto open = [blobs, user_id, id] { return blobs->Open(user_id, id); };
-        const BlobTarget target = co_await context.pool.Run(open);
+        BlobTarget target = co_await context.pool.Run(open);
+        target.client_request_id = request.request_id();
         const std::string container = target.ContainerOr(container_field);
         // The blob must exist now: a link to nothing would fail only in the browser's hands.
         auto check = [blobs, target, container, name] {
@@ -933,11 +938,14 @@ void AddBlobRoutes(http::Router& router, ApiContext& context) {
             // The token is the credential: the access log must not hand it to its readers.
             request.set_log_target(std::string(kLinkBase) + "REDACTED");
             auto links = context.links;
-            auto redeem = [links, blobs, token]() -> std::optional<LinkedBlob> {
+            const std::string request_id = request.request_id();
+            auto redeem = [links, blobs, token, request_id]() -> std::optional<LinkedBlob> {
                 auto link = links->Redeem(token);
                 if (!link) return std::nullopt;
                 try {
-                    return LinkedBlob{*link, blobs->Open(link->user_id, link->connection_id)};
+                    LinkedBlob linked{*link, blobs->Open(link->user_id, link->connection_id)};
+                    linked.target.client_request_id = request_id;
+                    return linked;
                 } catch (const core::Error&) {
                     return std::nullopt;  // connection deleted or disabled since
                 }
@@ -997,9 +1005,12 @@ void AddBlobRoutes(http::Router& router, ApiContext& context) {
 
         const std::int64_t user_id = me.id;
         const std::int64_t from_id = source_id.value_or(id);
-        auto open = [blobs, user_id, id, from_id] {
+        const std::string request_id = request.request_id();
+        auto open = [blobs, user_id, id, from_id, request_id] {
             BlobTarget destination = blobs->Open(user_id, id);
+            destination.client_request_id = request_id;
             BlobTarget source = from_id == id ? destination : blobs->Open(user_id, from_id);
+            source.client_request_id = request_id;
             return std::pair{std::move(source), std::move(destination)};
         };
         const std::pair<BlobTarget, BlobTarget> targets = co_await context.pool.Run(open);

@@ -148,8 +148,9 @@ void AddConnectionRoutes(http::Router& router, ApiContext& context) {
         auto connections = context.connections;
         auto audit = context.audit;
         const std::int64_t user_id = me.id;
-        auto test = [connections, audit, user_id, id, origin = OriginOf(request)] {
-            service::ConnectionTestResult result = connections->Test(user_id, id);
+        auto test = [connections, audit, user_id, id, origin = OriginOf(request),
+                     request_id = request.request_id()] {
+            service::ConnectionTestResult result = connections->Test(user_id, id, request_id);
             service::AuditEvent event = ConnectionEvent(user_id, "connection.tested", id,
                                                         connections->Get(user_id, id).name);
             event.detail["ok"] = result.ok;

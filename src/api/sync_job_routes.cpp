@@ -9,6 +9,7 @@
 #include "api/api_context.hpp"
 #include "api/json.hpp"
 #include "api/json_fields.hpp"
+#include "core/clock.hpp"
 #include "core/error.hpp"
 
 namespace cerulean::api {
@@ -328,8 +329,14 @@ void AddSyncJobRoutes(http::Router& router, ApiContext& context) {
                 try {
                     run = co_await context.pool.Run(read);
                 } catch (const core::Error& e) {
-                    if (e.code() == core::ErrorCode::kNotFound) co_return;  // the job was deleted
-                    throw;
+                    if (e.code() != core::ErrorCode::kNotFound) throw;
+                    // The job was deleted, which cancels its run: the stream ends as the run did.
+                    if (!core::IsFinal(run.status)) {
+                        run.status = core::RunStatus::kCancelled;
+                        run.error_code = "sync_job_deleted";
+                        run.error_message = "the sync job was deleted";
+                        run.finished_at = core::NowMillis();
+                    }
                 }
             }
         };

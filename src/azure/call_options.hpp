@@ -3,6 +3,7 @@
 #include <chrono>
 #include <optional>
 #include <stop_token>
+#include <string>
 
 namespace cerulean::azure {
 
@@ -15,6 +16,10 @@ struct CallOptions {
     std::stop_token stop;
     /// Overrides RetryOptions::try_timeout for this call (e.g. longer for a big single upload).
     std::optional<std::chrono::milliseconds> try_timeout;
+    /// Sent as `x-ms-client-request-id` on every try, so that the storage account's logs show
+    /// the id of what asked (an HTTP request's X-Request-Id, a sync run's "run-<id>"); empty,
+    /// or not 1..1024 printable ASCII characters: a fresh UUID per call.
+    std::string client_request_id;
 
     /// A call that must finish within `timeout` from now.
     static CallOptions WithTimeout(std::chrono::milliseconds timeout) {

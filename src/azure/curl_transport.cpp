@@ -50,6 +50,9 @@ struct Transfer {
     bool cancelled = false;
     bool timed_out = false;
     bool body_ended_early = false;
+    // The empty line that ends the response's head came: libcurl takes a head cut short by the
+    // connection closing for a complete answer without a body.
+    bool head_complete = false;
     std::exception_ptr error;  // what a stream or sink threw
 };
 
@@ -60,6 +63,11 @@ std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user
     if (line.starts_with("HTTP/")) {
         // A new status line (after an interim 1xx answer): the headers start over.
         t.response.headers.clear();
+        t.head_complete = false;
+        return length;
+    }
+    if (line.empty()) {
+        t.head_complete = true;
         return length;
     }
     const auto colon = line.find(':');
@@ -421,6 +429,11 @@ HttpResponse CurlTransport::Send(const HttpRequest& request, const TryControl& c
                                                       : std::string(curl_easy_strerror(code));
         if (kind == TransportFailure::kCancelled) message = "the request was cancelled";
         throw TransportError(kind, message, t.body_bytes_read, t.response.streamed_bytes);
+    }
+    if (!t.head_complete) {
+        throw TransportError(TransportFailure::kNetwork,
+                             "the connection closed in the middle of the response's head",
+                             t.body_bytes_read, t.response.streamed_bytes);
     }
     if (!t.status_known) {
         long status = 0;

@@ -1,5 +1,6 @@
 #include "azure/pipeline.hpp"
 
+#include <algorithm>
 #include <array>
 #include <condition_variable>
 #include <cstring>
@@ -11,6 +12,7 @@
 #include "azure/storage_error.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "crypto/random.hpp"
 
 namespace cerulean::azure {
@@ -67,6 +69,46 @@ const char* FailureName(TransportFailure kind) {
     return "network";
 }
 
+namespace metrics = core::metrics;
+
+// What the pipeline counts. Operation names are the fixed names callers pass ("GetBlob"),
+// never a container or blob name.
+struct AzureMetrics {
+    metrics::Family<metrics::Counter>& requests = metrics::DefaultRegistry().AddCounter(
+        "cerulean_azure_requests_total",
+        "Tries sent to Azure Storage that got an answer, by operation and HTTP status.",
+        {"operation", "status"});
+    metrics::Family<metrics::Counter>& failures = metrics::DefaultRegistry().AddCounter(
+        "cerulean_azure_request_failures_total",
+        "Tries sent to Azure Storage that got no answer, by operation and failure (connect, "
+        "timeout, tls, network, cancelled, ...).",
+        {"operation", "failure"});
+    metrics::Family<metrics::Histogram>& duration = metrics::DefaultRegistry().AddHistogram(
+        "cerulean_azure_request_duration_seconds",
+        "Time of each try sent to Azure Storage (a streamed body included), by operation.",
+        metrics::LatencyBuckets(), {"operation"});
+    metrics::Family<metrics::Counter>& retries = metrics::DefaultRegistry().AddCounter(
+        "cerulean_azure_retries_total",
+        "Tries sent again, by operation and the reason (the status, or the failure).",
+        {"operation", "reason"});
+    metrics::Family<metrics::Counter>& throttled = metrics::DefaultRegistry().AddCounter(
+        "cerulean_azure_throttled_total",
+        "Answers of Azure Storage that refused a try for load (429 or 503), by operation and "
+        "status.",
+        {"operation", "status"});
+};
+
+AzureMetrics& Metrics() {
+    static AzureMetrics metrics;
+    return metrics;
+}
+
+// Azure takes up to 1 KiB of printable ASCII; anything else would not be a valid header.
+bool IsUsableClientRequestId(std::string_view id) {
+    return !id.empty() && id.size() <= 1024 &&
+           std::all_of(id.begin(), id.end(), [](char c) { return c >= 0x20 && c <= 0x7E; });
+}
+
 // Puts a streamed body back to its start before another try; false when it cannot be.
 bool PrepareBodyForRetry(const HttpRequest& request, std::uint64_t bytes_read) {
     if (request.body.stream == nullptr || request.body.stream_length == 0) return true;
@@ -75,6 +117,10 @@ bool PrepareBodyForRetry(const HttpRequest& request, std::uint64_t bytes_read) {
 }
 
 }  // namespace
+
+void RegisterAzureMetrics() {
+    Metrics();
+}
 
 std::string NewRequestId() {
     auto& generator = Generator();
@@ -119,7 +165,9 @@ HttpResponse Pipeline::Send(std::string_view operation, const HttpRequest& reque
     const auto try_timeout = call.try_timeout.value_or(retry.try_timeout);
     // One id for the whole call, as Azure's SDKs do: the service's logs then tie the tries of
     // one operation together.
-    const std::string client_request_id = NewRequestId();
+    const std::string client_request_id =
+        IsUsableClientRequestId(call.client_request_id) ? call.client_request_id : NewRequestId();
+    AzureMetrics& counted = Metrics();
     bool ambiguous = false;
 
     for (int attempt = 1;; ++attempt) {
@@ -153,6 +201,13 @@ HttpResponse Pipeline::Send(std::string_view operation, const HttpRequest& reque
         std::chrono::milliseconds delay{0};
         try {
             HttpResponse response = transport_->Send(attempt_request, control);
+            const std::string status_label = std::to_string(response.status);
+            counted.requests.WithLabels({operation, status_label}).Add();
+            counted.duration.WithLabels({operation})
+                .Observe(std::chrono::duration<double>(Clock::now() - try_start).count());
+            if (IsRefusedStatus(response.status)) {
+                counted.throttled.WithLabels({operation, status_label}).Add();
+            }
             const std::string request_id(response.Header("x-ms-request-id").value_or(""));
             core::log::Debug("azure_request", {{"operation", operation},
                                                {"method", request.method},
@@ -174,6 +229,7 @@ HttpResponse Pipeline::Send(std::string_view operation, const HttpRequest& reque
             if (Clock::now() + delay >= deadline) return response;
             if (!PrepareBodyForRetry(request, request.body.size())) return response;
             if (!IsRefusedStatus(status)) ambiguous = true;
+            counted.retries.WithLabels({operation, status_label}).Add();
             core::log::Debug("azure_retry", {{"operation", operation},
                                              {"status", status},
                                              {"try", attempt},
@@ -189,6 +245,9 @@ HttpResponse Pipeline::Send(std::string_view operation, const HttpRequest& reque
                                                       {"client_request_id", client_request_id},
                                                       {"try", attempt}});
             const TransportFailure kind = error.kind();
+            counted.failures.WithLabels({operation, FailureName(kind)}).Add();
+            counted.duration.WithLabels({operation})
+                .Observe(std::chrono::duration<double>(Clock::now() - try_start).count());
             if (kind == TransportFailure::kCancelled) throw StorageError::Cancelled(operation);
             const bool nothing_sent = kind == TransportFailure::kConnect;
             const bool retriable =
@@ -203,6 +262,7 @@ HttpResponse Pipeline::Send(std::string_view operation, const HttpRequest& reque
                 throw StorageError::FromTransport(operation, error, client_request_id);
             }
             if (!nothing_sent) ambiguous = true;
+            counted.retries.WithLabels({operation, FailureName(kind)}).Add();
             core::log::Debug("azure_retry",
                              {{"operation", operation},
                               {"failure", FailureName(kind)},

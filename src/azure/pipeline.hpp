@@ -22,13 +22,15 @@ struct PipelineOptions {
 };
 
 /// Sends requests through the policies in front of a transport: for every try it adds the
-/// pinned `x-ms-version`, a fresh `x-ms-date`, the call's `x-ms-client-request-id` and
-/// `Content-Length`, then lets the credential sign; it retries 408, 429, 500, 502, 503, 504 and
-/// transport failures with exponential backoff and jitter, honouring Retry-After, a per-try
-/// timeout, the call's deadline and cancellation. Requests that are not idempotent are sent
+/// pinned `x-ms-version`, a fresh `x-ms-date`, the call's `x-ms-client-request-id` (the
+/// CallOptions' id, else a fresh UUID per call) and `Content-Length`, then lets the credential
+/// sign; it retries 408, 429, 500, 502, 503, 504 and transport failures with exponential
+/// backoff and jitter, honouring Retry-After, a per-try timeout, the call's deadline and
+/// cancellation. Requests that are not idempotent are sent
 /// again only when the first try surely did not act (no connection; 429 or 503), and a
 /// streamed body only when it can be rewound. Each try is logged at debug level (method,
-/// redacted URL, status, duration, request ids). Thread-safe.
+/// redacted URL, status, duration, request ids) and counted in the process's metrics
+/// (operation and status, failures, latency, retries, throttling). Thread-safe.
 class Pipeline {
  public:
     /// A pipeline over `transport` signing with `credential` (null: anonymous).
@@ -61,6 +63,10 @@ class Pipeline {
     std::shared_ptr<const Credential> credential_;
     PipelineOptions options_;
 };
+
+/// Registers the Azure families (requests, failures, latency, retries, throttling), so that
+/// /metrics shows them before the first call.
+void RegisterAzureMetrics();
 
 /// A random UUID (version 4), as `x-ms-client-request-id` carries.
 std::string NewRequestId();

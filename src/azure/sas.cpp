@@ -142,6 +142,19 @@ BlobSasFields PrepareBlobSas(std::string_view account_name, const BlobSasOptions
     return fields;
 }
 
+// Whether `text` begins with a URL scheme and "://" (RFC 3986: a letter, then letters, digits,
+// '+', '-' or '.').
+bool StartsWithScheme(std::string_view text) {
+    const auto end = text.find("://");
+    if (end == std::string_view::npos || end == 0 ||
+        std::isalpha(static_cast<unsigned char>(text.front())) == 0) {
+        return false;
+    }
+    return std::all_of(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(end), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '-' || c == '.';
+    });
+}
+
 void AddResponseOverrides(QueryBuilder& query, const BlobSasOptions& options) {
     query.Add("ses", options.encryption_scope);
     query.Add("rscc", options.cache_control);
@@ -307,15 +320,22 @@ std::string NormalizeSasToken(std::string_view text) {
     text = text.substr(first, text.find_last_not_of(kSpace) - first + 1);
 
     std::string query;
-    if (text.find("://") != std::string_view::npos) {
+    if (StartsWithScheme(text)) {
         query = SplitUrl(text).query;
         if (query.empty()) throw Invalid("SAS URL has no query string");
     } else {
-        if (!text.empty() && text.front() == '?') text.remove_prefix(1);
         query = std::string(text);
     }
-    if (query.find_first_of(" \t\r\n#") != std::string::npos) {
-        throw Invalid("SAS token contains whitespace or '#'");
+    // Every leading '?' (and empty parameter) goes ("??sv=..." pasted twice, "&?sv=..."), and
+    // what is left must not read as a URL: the result must normalize to itself, as it is
+    // normalized again wherever it is read back (a "://" inside a value is no URL).
+    query.erase(0, query.find_first_not_of("?&"));
+    if (StartsWithScheme(query)) throw Invalid("SAS token is malformed");
+    if (std::any_of(query.begin(), query.end(), [](char ch) {
+            const auto c = static_cast<unsigned char>(ch);
+            return c <= 0x20 || c == 0x7F || c == '#';  // a URL holds none of them raw
+        })) {
+        throw Invalid("SAS token contains whitespace, a control character or '#'");
     }
 
     std::string normalized;

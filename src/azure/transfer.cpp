@@ -434,9 +434,10 @@ void FileSink::WriteAt(std::uint64_t offset, std::string_view bytes) {
     while (!bytes.empty()) {
         const ssize_t n = ::pwrite(fd_, bytes.data(), bytes.size(), static_cast<off_t>(offset));
         if (n < 0) {
-            if (errno == EINTR) continue;
-            throw Error(ErrorCode::kInternal, SystemMessage("cannot write a local file", errno),
-                        "local_file");
+            const int error = errno;
+            if (error == EINTR) continue;
+            throw core::LocalFileError(ErrorCode::kInternal,
+                                       SystemMessage("cannot write a local file", error), error);
         }
         bytes.remove_prefix(static_cast<std::size_t>(n));
         offset += static_cast<std::uint64_t>(n);
@@ -449,15 +450,17 @@ std::size_t FileSink::ReadAt(std::uint64_t offset, char* buffer, std::size_t siz
 
 void FileSink::Finish(std::uint64_t end_offset) {
     if (::ftruncate(fd_, static_cast<off_t>(end_offset)) != 0) {
-        throw Error(ErrorCode::kInternal, SystemMessage("cannot write a local file", errno),
-                    "local_file");
+        const int error = errno;
+        throw core::LocalFileError(ErrorCode::kInternal,
+                                   SystemMessage("cannot write a local file", error), error);
     }
 }
 
 void FileSink::Sync() {
     if (::fsync(fd_) != 0) {
-        throw Error(ErrorCode::kInternal, SystemMessage("cannot flush a local file", errno),
-                    "local_file");
+        const int error = errno;
+        throw core::LocalFileError(ErrorCode::kInternal,
+                                   SystemMessage("cannot flush a local file", error), error);
     }
 }
 

@@ -137,6 +137,13 @@ std::string NormalizeEndpoint(std::string_view endpoint) {
     if (endpoint.find_first_of("?#") != std::string_view::npos) {
         throw Invalid("endpoint must not have a query or fragment");
     }
+    // No URL holds them raw; and a space before a trailing '/' would make the result normalize
+    // differently again.
+    if (std::ranges::any_of(endpoint, [](char c) {
+            return static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) == 0x7F;
+        })) {
+        throw Invalid("endpoint must not contain spaces or control characters");
+    }
     const UrlParts parts = SplitUrl(endpoint);
     if (parts.scheme != "http" && parts.scheme != "https") {
         throw Invalid("endpoint must be an http or https URL");
@@ -151,6 +158,9 @@ std::string ContainerUrl(std::string_view endpoint, std::string_view container) 
     if (container.find('/') != std::string_view::npos) {
         throw Invalid("container name must not contain '/'");
     }
+    // A URL parser would remove such a segment (RFC 3986 section 5.2.4), addressing another
+    // resource; no encoding keeps it (WHATWG parsers treat %2E as '.').
+    if (container == "." || container == "..") throw Invalid("container name must not be a dot");
     std::string url(endpoint);
     while (!url.empty() && url.back() == '/') url.pop_back();
     url.push_back('/');
@@ -174,6 +184,8 @@ bool HasDotSegment(std::string_view blob_name) {
 std::string BlobUrl(std::string_view endpoint, std::string_view container,
                     std::string_view blob_name) {
     if (blob_name.empty()) throw Invalid("blob name is empty");
+    // Encoding '/' as %2F keeps "a/.." one segment, but "." and ".." alone stay dot segments.
+    if (blob_name == "." || blob_name == "..") throw Invalid("blob name must not be a dot");
     std::string url = ContainerUrl(endpoint, container);
     url.push_back('/');
     url += HasDotSegment(blob_name) ? EncodeQueryValue(blob_name) : EncodeBlobPath(blob_name);
@@ -197,16 +209,27 @@ std::string AccountNameFromEndpoint(std::string_view endpoint) {
     const UrlParts parts = SplitUrl(endpoint);
     std::string_view path = parts.path;
     while (!path.empty() && path.front() == '/') path.remove_prefix(1);
+    std::string name;
     if (!path.empty()) {
         const auto segment = path.substr(0, path.find('/'));
         auto decoded = PercentDecode(segment);
-        return decoded ? *decoded : std::string(segment);
+        name = decoded ? *decoded : std::string(segment);
+    } else {
+        std::string_view host = parts.authority;
+        if (const auto at = host.rfind('@'); at != std::string_view::npos) {
+            host = host.substr(at + 1);
+        }
+        if (!host.empty() && host.front() != '[') host = host.substr(0, host.find(':'));
+        if (IsIpLiteralOrLocalhost(host)) return {};
+        name = std::string(host.substr(0, host.find('.')));
     }
-    std::string_view host = parts.authority;
-    if (const auto at = host.rfind('@'); at != std::string_view::npos) host = host.substr(at + 1);
-    if (!host.empty() && host.front() != '[') host = host.substr(0, host.find(':'));
-    if (IsIpLiteralOrLocalhost(host)) return {};
-    return std::string(host.substr(0, host.find('.')));
+    // Whatever else a URL holds ("%AC", a control character) is no account name: it would be
+    // signed, stored and written into JSON as it is, invalid UTF-8 included.
+    const bool plain = std::ranges::all_of(name, [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '-';
+    });
+    return plain ? name : std::string();
 }
 
 }  // namespace cerulean::azure

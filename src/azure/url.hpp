@@ -49,7 +49,7 @@ std::vector<QueryParameter> ParseQuery(std::string_view query);
 std::string NormalizeEndpoint(std::string_view endpoint);
 
 /// The URL of a container under a (normalized) endpoint, e.g. "https://a.blob.core.windows.net/c".
-/// Throws core::Error (kInvalidArgument) for an empty name or one holding '/'.
+/// Throws core::Error (kInvalidArgument) for an empty name, one holding '/', "." or "..".
 std::string ContainerUrl(std::string_view endpoint, std::string_view container);
 
 /// True when a blob name has a "." or ".." path segment ("a/../b", "./x", ".."): URL parsers
@@ -59,7 +59,8 @@ bool HasDotSegment(std::string_view blob_name);
 /// The URL of a blob under a (normalized) endpoint, the name encoded by EncodeBlobPath; a name
 /// with a dot segment has its '/' encoded as %2F as well, so that no URL parser (the service's
 /// when it reads a copy source, a proxy's) collapses "a/../b" into "b" (the service decodes %2F
-/// to '/'). Throws core::Error (kInvalidArgument) for an empty container or blob name.
+/// to '/'). Throws core::Error (kInvalidArgument) for an empty container or blob name, and for
+/// the blob names "." and ".." (which no URL can address).
 std::string BlobUrl(std::string_view endpoint, std::string_view container,
                     std::string_view blob_name);
 
@@ -68,7 +69,8 @@ std::string AppendQuery(std::string_view url, std::string_view query);
 
 /// The account an endpoint addresses: the first path segment of a path-style endpoint
 /// ("http://127.0.0.1:10000/devstoreaccount1"), else the first label of the host name
-/// ("https://acct.blob.core.windows.net"); empty when neither tells (a bare IP address).
+/// ("https://acct.blob.core.windows.net"); empty when neither tells (a bare IP address) or what
+/// it tells is not an account name (letters, digits and '-').
 std::string AccountNameFromEndpoint(std::string_view endpoint);
 
 }  // namespace cerulean::azure

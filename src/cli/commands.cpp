@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -18,6 +19,7 @@
 #include "jobs/worker.hpp"
 #include "service/audit_log.hpp"
 #include "service/user_service.hpp"
+#include "store/backup.hpp"
 #include "store/connection_repository.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
@@ -39,9 +41,6 @@ std::shared_ptr<store::Database> OpenDatabase(const Config& config, std::size_t 
     return store::Database::Open(options);
 }
 
-// How long a stopping worker lets its runs go on before it hands them back to the queue.
-constexpr std::chrono::seconds kWorkerGrace{20};
-
 jobs::WorkerOptions MakeWorkerOptions(const Config& config, const api::AppOptions& app) {
     jobs::WorkerOptions options;
     options.runs = static_cast<std::size_t>(std::max(config.workers, 0));
@@ -53,6 +52,15 @@ std::vector<crypto::VaultKey> VaultKeys(const Config& config) {
     std::vector<crypto::VaultKey> keys;
     for (const auto& key : config.master_keys) keys.push_back({key.id, key.key});
     return keys;
+}
+
+// Brings the schema to this binary's version (CERULEAN_AUTO_MIGRATE, the default), or, with
+// it off, checks that `cerulean migrate` has: a schema behind or ahead of this binary stops
+// the start with one line saying which and what to do. The schema version.
+int PrepareSchema(store::Database& db, const Config& config) {
+    if (config.auto_migrate) return store::Migrate(db).to_version;
+    store::CheckSchemaCurrent(db);
+    return store::SchemaVersion(db);
 }
 
 }  // namespace
@@ -70,6 +78,7 @@ api::AppOptions MakeAppOptions(const Config& config) {
     options.connections.authority_host = config.azure_authority_host;
     options.max_transfers = config.max_transfers;
     options.sync_jobs.sync_root = config.sync_root;
+    options.metrics_token = config.metrics_token;
     return options;
 }
 
@@ -82,7 +91,7 @@ int RunUserCreate(Config config, const UserCreateArgs& args) {
     if (!password.empty() && password.back() == '\r') password.pop_back();
     EnsureSecrets(config);
     auto db = OpenDatabase(config, 1);
-    store::Migrate(*db);
+    PrepareSchema(*db, config);
     const auto options = MakeAppOptions(config);
     service::UserService users(db, std::make_shared<crypto::PasswordHasher>(options.password),
                                std::make_shared<crypto::TokenSigner>(options.jwt_secret),
@@ -101,7 +110,7 @@ int RunUserCreate(Config config, const UserCreateArgs& args) {
 int RunKeysRotate(Config config, std::size_t batch_size) {
     EnsureSecrets(config);
     auto db = OpenDatabase(config, 1);
-    store::Migrate(*db);
+    PrepareSchema(*db, config);
     auto vault = std::make_shared<crypto::Vault>(VaultKeys(config));
     store::ConnectionRepository connections(db, vault);
     const auto report = connections.RotateKeys(batch_size);
@@ -127,6 +136,19 @@ int RunMigrate(const Config& config) {
     return 0;
 }
 
+int RunBackup(const Config& config, const std::filesystem::path& destination, bool force) {
+    store::SqliteBackupOptions options;
+    options.overwrite = force;
+    const auto report = store::BackupSqlite(config.database_url, destination, options);
+    char size[32];
+    std::snprintf(size, sizeof size, "%.1f MiB", static_cast<double>(report.bytes) / (1 << 20));
+    std::cout << "backed up " << report.source.string() << " (schema version "
+              << report.schema_version << ", " << size << ") to " << destination.string()
+              << "; the master keys are not in it: keep master.key or CERULEAN_MASTER_KEYS "
+                 "backed up apart, without them its credentials cannot be read\n";
+    return 0;
+}
+
 int RunServe(Config config) {
     EnsureSecrets(config);
     // Database work is short and CPU-bound: one thread per core (more only adds contention:
@@ -137,9 +159,9 @@ int RunServe(Config config) {
     const std::size_t worker_sessions =
         static_cast<std::size_t>(std::max(config.workers, 0)) * 2 + 1;
     auto db = OpenDatabase(config, blocking_threads + 8 + worker_sessions);
-    const auto report = store::Migrate(*db);
+    const int schema_version = PrepareSchema(*db, config);
     core::log::Info("store.ready",
-                    {{"database", db->display_url()}, {"schema_version", report.to_version}});
+                    {{"database", db->display_url()}, {"schema_version", schema_version}});
 
     http::BlockingPool pool(blocking_threads);
     // Calls to Azure block for as long as the service takes (up to a request's deadline): they
@@ -150,6 +172,8 @@ int RunServe(Config config) {
     // Sync runs in this process (CERULEAN_WORKERS threads; 0 leaves them to `cerulean worker`).
     jobs::Worker worker(db, app.connections(), MakeWorkerOptions(config, app_options));
     worker.Start();
+    // /readyz then checks that the queue is served here.
+    if (config.workers > 0) app.AttachWorker(&worker);
 
     http::ServerOptions server_options;
     server_options.host = config.listen_host;
@@ -166,7 +190,7 @@ int RunServe(Config config) {
     core::log::Info("http.listening", {{"url", url}});
     std::cout << "Cerulean is listening on " << url << std::endl;
     server.Run(/*handle_signals=*/true);
-    worker.Stop(kWorkerGrace);
+    worker.Stop(std::chrono::seconds(config.worker_grace_seconds));
     storage_pool.Join();
     pool.Join();
     return 0;
@@ -184,9 +208,9 @@ int RunWorker(Config config) {
     EnsureSecrets(config);
     const std::size_t sessions = static_cast<std::size_t>(config.workers) * 2 + 2;
     auto db = OpenDatabase(config, sessions);
-    const auto report = store::Migrate(*db);
+    const int schema_version = PrepareSchema(*db, config);
     core::log::Info("store.ready",
-                    {{"database", db->display_url()}, {"schema_version", report.to_version}});
+                    {{"database", db->display_url()}, {"schema_version", schema_version}});
     const api::AppOptions app_options = MakeAppOptions(config);
     auto connections = std::make_shared<service::ConnectionService>(
         db, std::make_shared<crypto::Vault>(VaultKeys(config)), app_options.connections);
@@ -201,8 +225,8 @@ int RunWorker(Config config) {
         stopped.wait(lock, interrupt.token(), [] { return false; });
     }
     core::log::Info("worker.stopping",
-                    {{"grace_seconds", static_cast<std::int64_t>(kWorkerGrace.count())}});
-    worker.Stop(kWorkerGrace);
+                    {{"grace_seconds", static_cast<std::int64_t>(config.worker_grace_seconds)}});
+    worker.Stop(std::chrono::seconds(config.worker_grace_seconds));
     core::log::Info("worker.stopped");
     return 0;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string>
 
@@ -8,7 +9,8 @@
 
 namespace cerulean::cli {
 
-/// `cerulean serve`: migrates the database, then serves the API and the web UI until SIGINT or
+/// `cerulean serve`: migrates the database (or, with CERULEAN_AUTO_MIGRATE off, checks that it
+/// is current), then serves the API and the web UI until SIGINT or
 /// SIGTERM. Returns the process exit code.
 int RunServe(Config config);
 
@@ -37,5 +39,10 @@ int RunWorker(Config config);
 
 /// `cerulean migrate`: applies pending migrations and reports the schema version.
 int RunMigrate(const Config& config);
+
+/// `cerulean backup PATH [--force]`: a consistent online copy of the SQLite database at PATH
+/// (SQLite's backup API, while servers keep writing), refusing to replace an existing file
+/// unless `force`; one line of summary. PostgreSQL is refused with a pointer to pg_dump.
+int RunBackup(const Config& config, const std::filesystem::path& destination, bool force);
 
 }  // namespace cerulean::cli

@@ -162,6 +162,10 @@ Config LoadConfig(const Environment& env) {
     if (auto v = env.Get("CERULEAN_WORKERS")) {
         config.workers = static_cast<int>(ParseInt(*v, "CERULEAN_WORKERS", 0, 256));
     }
+    if (auto v = env.Get("CERULEAN_WORKER_GRACE_SECONDS")) {
+        config.worker_grace_seconds =
+            static_cast<int>(ParseInt(*v, "CERULEAN_WORKER_GRACE_SECONDS", 0, 3600));
+    }
     if (auto v = env.Get("CERULEAN_ALLOWED_ENDPOINT_SUFFIXES")) {
         config.allowed_endpoint_suffixes.clear();
         std::string_view rest = *v;
@@ -201,6 +205,15 @@ Config LoadConfig(const Environment& env) {
         if (!level) throw Bad("CERULEAN_LOG_LEVEL", "expected debug, info, warn or error");
         config.log_level = *level;
     }
+    if (auto v = env.Get("CERULEAN_LOG_FORMAT")) {
+        const auto format = core::log::ParseFormat(*v);
+        if (!format) throw Bad("CERULEAN_LOG_FORMAT", "expected text or json");
+        config.log_format = *format;
+    }
+    if (auto v = env.Get("CERULEAN_METRICS_TOKEN"); v && !v->empty()) {
+        if (v->size() < 16) throw Bad("CERULEAN_METRICS_TOKEN", "must be at least 16 characters");
+        config.metrics_token = *v;
+    }
     if (auto v = env.Get("CERULEAN_TRUSTED_PROXIES")) {
         config.trusted_proxies = http::TrustedProxies::Parse(*v);
     }
@@ -210,6 +223,9 @@ Config LoadConfig(const Environment& env) {
     if (auto v = env.Get("CERULEAN_MAX_TRANSFERS")) {
         config.max_transfers =
             static_cast<std::size_t>(ParseInt(*v, "CERULEAN_MAX_TRANSFERS", 1, 4096));
+    }
+    if (auto v = env.Get("CERULEAN_AUTO_MIGRATE")) {
+        config.auto_migrate = ParseBool(*v, "CERULEAN_AUTO_MIGRATE");
     }
     return config;
 }

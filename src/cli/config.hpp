@@ -29,6 +29,9 @@ struct Config {
     bool allow_signup = true;            ///< CERULEAN_ALLOW_SIGNUP
     std::filesystem::path sync_root = "./data/sync";  ///< CERULEAN_SYNC_ROOT
     int workers = 2;                                  ///< CERULEAN_WORKERS
+    /// CERULEAN_WORKER_GRACE_SECONDS: how long a stopping worker (SIGTERM) lets its runs go on
+    /// before it hands them back to the queue for another worker to resume.
+    int worker_grace_seconds = 20;
     /// CERULEAN_ALLOWED_ENDPOINT_SUFFIXES
     std::vector<std::string> allowed_endpoint_suffixes{
         ".blob.core.windows.net", ".blob.core.chinacloudapi.cn", ".blob.core.usgovcloudapi.net"};
@@ -39,13 +42,20 @@ struct Config {
     /// CERULEAN_LOCAL_EMULATOR: the blob endpoint of a local storage emulator (`make run`)
     /// that the web UI offers as a connection; empty: none.
     std::string local_emulator_endpoint;
-    core::log::Level log_level = core::log::Level::kInfo;  ///< CERULEAN_LOG_LEVEL
+    core::log::Level log_level = core::log::Level::kInfo;           ///< CERULEAN_LOG_LEVEL
+    core::log::LogFormat log_format = core::log::LogFormat::kText;  ///< CERULEAN_LOG_FORMAT
+    /// CERULEAN_METRICS_TOKEN: the bearer token GET /metrics asks for; empty: open.
+    std::string metrics_token;
     int http_threads = 0;  ///< CERULEAN_HTTP_THREADS: I/O threads, 0 for one per core
     /// CERULEAN_TRUSTED_PROXIES: reverse proxies whose forwarding headers are believed.
     http::TrustedProxies trusted_proxies;
     /// CERULEAN_MAX_TRANSFERS: blob uploads, downloads and copies streamed at once (a thread
     /// each); more are refused with 503 server_busy and a Retry-After
     std::size_t max_transfers = 64;
+    /// CERULEAN_AUTO_MIGRATE: `serve` and `worker` apply pending migrations at start; off, they
+    /// only check that the schema is current (and refuse to start otherwise), leaving the
+    /// migration to one `cerulean migrate` per upgrade
+    bool auto_migrate = true;
 };
 
 /// Reads and validates every setting. Throws core::Error (kConfiguration) with one line that

@@ -18,6 +18,7 @@ using cerulean::cli::Config;
 Config LoadFromEnvironment() {
     Config config = cerulean::cli::LoadConfig(cerulean::cli::Environment::FromProcess());
     cerulean::core::log::SetLevel(config.log_level);
+    cerulean::core::log::SetFormat(config.log_format);
     return config;
 }
 
@@ -33,6 +34,12 @@ int main(int argc, char** argv) {
     auto* migrate = app.add_subcommand("migrate", "Apply pending database migrations");
     auto* worker =
         app.add_subcommand("worker", "Run queued sync jobs from the shared database (no HTTP)");
+    auto* backup = app.add_subcommand(
+        "backup", "Copy the SQLite database to PATH while the server runs (PostgreSQL: pg_dump)");
+    std::string backup_path;
+    bool backup_force = false;
+    backup->add_option("PATH", backup_path, "The backup file to write")->required();
+    backup->add_flag("--force", backup_force, "Replace PATH if it exists");
     auto* blob = app.add_subcommand("blob", "Work with blobs: ls, mb, rb, put, get, rm, cp, sync");
     const cerulean::cli::BlobCommand blob_command(*blob);
 
@@ -72,6 +79,9 @@ int main(int argc, char** argv) {
         if (serve->parsed()) return cerulean::cli::RunServe(LoadFromEnvironment());
         if (migrate->parsed()) return cerulean::cli::RunMigrate(LoadFromEnvironment());
         if (worker->parsed()) return cerulean::cli::RunWorker(LoadFromEnvironment());
+        if (backup->parsed()) {
+            return cerulean::cli::RunBackup(LoadFromEnvironment(), backup_path, backup_force);
+        }
         if (user_create->parsed()) {
             return cerulean::cli::RunUserCreate(LoadFromEnvironment(), user_args);
         }

@@ -1,5 +1,7 @@
 #include "core/error.hpp"
 
+#include <cerrno>
+
 namespace cerulean::core {
 
 const char* ToString(ErrorCode code) noexcept {
@@ -30,6 +32,14 @@ const char* ToString(ErrorCode code) noexcept {
             return "internal";
     }
     return "internal";
+}
+
+Error LocalFileError(ErrorCode code, const std::string& message, int system_error,
+                     std::string reason) {
+    if (system_error == ENOSPC || system_error == EDQUOT) {
+        return {ErrorCode::kResourceExhausted, message, "disk_full"};
+    }
+    return {code, message, std::move(reason)};
 }
 
 }  // namespace cerulean::core

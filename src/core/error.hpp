@@ -67,4 +67,11 @@ class Error : public std::runtime_error {
     std::optional<int> retry_after_;
 };
 
+/// The error of a local file that could not be written (created, flushed, renamed) because of
+/// the system error `system_error` (an errno value): a full disk or quota (ENOSPC, EDQUOT) is
+/// kResourceExhausted "disk_full", so that it can be told from any other failure; anything else
+/// is `code` with `reason`. `message` says what failed, with the system's words.
+Error LocalFileError(ErrorCode code, const std::string& message, int system_error,
+                     std::string reason = "local_file");
+
 }  // namespace cerulean::core

@@ -15,6 +15,8 @@
 
 namespace cerulean::http {
 
+class RouteMetrics;
+
 /// Where a request's body comes from: the connection (streamed as it arrives) or, in tests, a
 /// string. Reading it is the handler's choice, so authentication runs before any body is read.
 class BodySource {
@@ -93,6 +95,16 @@ class Request {
     }
     /// Replaces what the access log shows of the target.
     void set_log_target(std::string target) { log_target_ = std::move(target); }
+    /// The route that answers the request (its template labels logs and metrics); null until
+    /// the router found one.
+    [[nodiscard]] RouteMetrics* route() const { return route_; }
+    /// Sets the route (the router's job, or the app's for the web UI's files).
+    void set_route(RouteMetrics* route) { route_ = route; }
+    /// The signed-in user's id once authentication has checked the token; 0 before.
+    [[nodiscard]] std::int64_t user_id() const { return user_id_; }
+    /// Notes the signed-in user for the access log. Const, as handlers see the request:
+    /// it is an annotation, not part of what the client sent.
+    void set_user_id(std::int64_t id) const { user_id_ = id; }
 
     /// Attaches the body source (the server's, or a string in tests).
     void set_body(std::shared_ptr<BodySource> body) { body_ = std::move(body); }
@@ -115,6 +127,8 @@ class Request {
     std::string request_id_;
     std::string remote_address_;
     std::string log_target_;
+    RouteMetrics* route_ = nullptr;
+    mutable std::int64_t user_id_ = 0;
     std::shared_ptr<BodySource> body_;
 };
 

@@ -1,15 +1,21 @@
 #include "http/router.hpp"
 
 #include <algorithm>
+#include <boost/container/small_vector.hpp>
 #include <charconv>
 #include <cstdint>
 #include <stdexcept>
 
+#include "http/request_metrics.hpp"
+
 namespace cerulean::http {
 namespace {
 
-std::vector<std::string_view> SplitPath(std::string_view path) {
-    std::vector<std::string_view> parts;
+// A path's segments; most paths have few, kept without an allocation.
+using Segments = boost::container::small_vector<std::string_view, 12>;
+
+Segments SplitPath(std::string_view path) {
+    Segments parts;
     if (!path.empty() && path.front() == '/') path.remove_prefix(1);
     while (true) {
         const auto slash = path.find('/');
@@ -49,7 +55,13 @@ void Router::Add(std::string_view method, std::string_view pattern, Handler hand
             ++compiled.literal_count;
         }
     }
-    routes_.push_back({std::string(method), std::string(pattern), std::move(handler)});
+    const std::string label = RouteLabel(pattern);
+    routes_.push_back({std::string(method), std::string(pattern), std::move(handler),
+                       &MetricsOfRoute(method, label),
+                       method == "GET" ? &MetricsOfRoute("HEAD", label) : nullptr});
+    const std::size_t count = compiled.segments.size();
+    if (by_segments_.size() <= count) by_segments_.resize(count + 1);
+    by_segments_[count].push_back(routes_.size() - 1);
     compiled_.push_back(std::move(compiled));
 }
 
@@ -60,9 +72,9 @@ Router::Match Router::Find(Request& request) const {
     Match match;
     int best_literals = -1;
     std::size_t best = routes_.size();
-    for (std::size_t i = 0; i < routes_.size(); ++i) {
+    if (parts.size() >= by_segments_.size()) return match;
+    for (const std::size_t i : by_segments_[parts.size()]) {
         const auto& segments = compiled_[i].segments;
-        if (segments.size() != parts.size()) continue;
         bool ok = true;
         for (std::size_t s = 0; s < parts.size() && ok; ++s) {
             switch (segments[s].kind) {
@@ -98,6 +110,9 @@ Router::Match Router::Find(Request& request) const {
         }
     }
     match.handler = &routes_[best].handler;
+    request.set_route(request.method() == "HEAD" && routes_[best].head_metrics != nullptr
+                          ? routes_[best].head_metrics
+                          : routes_[best].metrics);
     match.allowed.clear();
     return match;
 }

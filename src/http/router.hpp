@@ -24,6 +24,10 @@ class Router {
         std::string method;   ///< upper-case method
         std::string pattern;  ///< the pattern as registered
         Handler handler;      ///< what runs
+        /// The route's metrics (labelled with RouteLabel(pattern)); for GET routes
+        /// `head_metrics` counts the HEAD requests they answer.
+        RouteMetrics* metrics = nullptr;
+        RouteMetrics* head_metrics = nullptr;  ///< see `metrics`
     };
 
     /// The outcome of a lookup.
@@ -36,7 +40,7 @@ class Router {
     /// Registers `handler` for `method` on `pattern`. HEAD is answered by GET routes.
     void Add(std::string_view method, std::string_view pattern, Handler handler);
 
-    /// Finds the handler of `request` and stores its path parameters in it.
+    /// Finds the handler of `request` and stores its path parameters and its route in it.
     Match Find(Request& request) const;
 
     /// Every route, in registration order (the OpenAPI document is checked against these).
@@ -54,6 +58,9 @@ class Router {
 
     std::vector<Route> routes_;
     std::vector<Compiled> compiled_;
+    /// The routes of each segment count, in registration order: a path is compared with those
+    /// of its own count only.
+    std::vector<std::vector<std::size_t>> by_segments_;
 };
 
 }  // namespace cerulean::http

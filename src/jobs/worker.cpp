@@ -8,6 +8,7 @@
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "sync/local_path.hpp"
 #include "sync/sync_engine.hpp"
 
@@ -53,6 +54,41 @@ std::optional<core::Error> ExpiredCredential(const ResolvedJob& job, const core:
     return std::nullopt;
 }
 
+namespace metrics = core::metrics;
+
+struct SyncMetrics {
+    metrics::Family<metrics::Counter>& finished = metrics::DefaultRegistry().AddCounter(
+        "cerulean_sync_runs_finished_total",
+        "Sync runs this process's workers ended, by status (succeeded, failed, cancelled).",
+        {"status"});
+    metrics::Family<metrics::Gauge>& runs = metrics::DefaultRegistry().AddGauge(
+        "cerulean_sync_runs", "Sync runs live in the queue now, by status (queued, running).",
+        {"status"});
+    metrics::Gauge& depth = metrics::DefaultRegistry()
+                                .AddGauge("cerulean_sync_queue_depth",
+                                          "Queued sync runs due now, waiting for a worker.")
+                                .Get();
+    metrics::Gauge& oldest =
+        metrics::DefaultRegistry()
+            .AddGauge("cerulean_sync_queue_oldest_seconds",
+                      "How long the longest-waiting due run has waited (0 when none waits).")
+            .Get();
+    metrics::Gauge& leases =
+        metrics::DefaultRegistry()
+            .AddGauge("cerulean_sync_active_leases",
+                      "Running sync runs whose worker's lease is current (any process).")
+            .Get();
+    metrics::Gauge& active =
+        metrics::DefaultRegistry()
+            .AddGauge("cerulean_sync_worker_runs_active", "Sync runs this process executes now.")
+            .Get();
+};
+
+SyncMetrics& Metrics() {
+    static SyncMetrics metrics;
+    return metrics;
+}
+
 // How a run's execution ended besides the engine's own result.
 enum class Interrupt { kNone, kCancel, kLost, kHandBack };
 
@@ -80,6 +116,22 @@ std::chrono::milliseconds RetryDelay(const WorkerOptions& options, int attempt) 
     return std::chrono::milliseconds(base + jitter(random));
 }
 
+void RegisterSyncMetrics() {
+    Metrics();
+}
+
+void SetQueueGauges(const store::QueueStats& stats, core::UnixMillis now) {
+    SyncMetrics& m = Metrics();
+    m.runs.WithLabels({"queued"}).Set(static_cast<double>(stats.queued));
+    m.runs.WithLabels({"running"}).Set(static_cast<double>(stats.running));
+    m.depth.Set(static_cast<double>(stats.due));
+    m.oldest.Set(stats.oldest_due
+                     ? static_cast<double>(std::max<core::UnixMillis>(0, now - *stats.oldest_due)) /
+                           1000.0
+                     : 0.0);
+    m.leases.Set(static_cast<double>(stats.active_leases));
+}
+
 std::string DefaultWorkerName() {
     char host[256] = {};
     if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
@@ -102,6 +154,8 @@ void Worker::Start() {
     if (!threads_.empty() || options_.runs == 0) return;
     pool_ =
         std::make_unique<azure::TransferPool>(std::max<std::size_t>(options_.transfer_threads, 1));
+    last_alive_ = core::NowMillis();
+    serving_ = true;
     for (std::size_t i = 0; i < options_.runs; ++i) threads_.emplace_back([this, i] { Loop(i); });
     // Schedules have a thread of their own, so that long runs never delay them.
     threads_.emplace_back([this] {
@@ -127,6 +181,7 @@ void Worker::Stop(std::chrono::milliseconds grace) {
         if (stopping_ && threads_.empty()) return;
         stopping_ = true;
     }
+    serving_ = false;
     wake_.notify_all();
     const auto deadline = Clock::now() + grace;
     while (active_.load() > 0 && Clock::now() < deadline) {
@@ -155,15 +210,19 @@ void Worker::Loop(std::size_t index) {
         }
         std::optional<store::ClaimedRun> claimed;
         try {
-            claimed = repo_.Claim(worker_id, core::NowMillis(), options_.lease);
+            const core::UnixMillis now = core::NowMillis();
+            claimed = repo_.Claim(worker_id, now, options_.lease);
+            if (!claimed) last_empty_claim_ = now;
         } catch (const std::exception& e) {
             core::log::Warn("worker.claim_failed", {{"worker", worker_id}, {"error", e.what()}});
         }
+        last_alive_ = core::NowMillis();
         if (!claimed) {
             if (!Sleep(options_.poll)) return;
             continue;
         }
         ++active_;
+        Metrics().active.Add(1);
         try {
             Execute(worker_id, std::move(*claimed));
         } catch (const std::exception& e) {
@@ -172,6 +231,7 @@ void Worker::Loop(std::size_t index) {
             core::log::Error("worker.run_aborted", {{"worker", worker_id}, {"error", e.what()}});
         }
         --active_;
+        Metrics().active.Add(-1);
         ++finished_;
     }
 }
@@ -179,8 +239,9 @@ void Worker::Loop(std::size_t index) {
 void Worker::Execute(const std::string& worker_id, store::ClaimedRun claimed) {
     const core::SyncRun& run = claimed.run;
     const core::SyncJob& job = claimed.job;
-    const bool resumed = run.started_at && run.status == RunStatus::kRunning &&
-                         run.started_at < core::NowMillis() - options_.lease.count() / 2;
+    // Claimed before (a worker that died, or one that handed it back on SIGTERM): files already
+    // in place are skipped, and a large file's kept ranges are resumed.
+    const bool resumed = run.claims > 1;
     core::log::Info("worker.run_started", {{"worker", worker_id},
                                            {"job_id", job.id},
                                            {"run_id", run.id},
@@ -189,6 +250,7 @@ void Worker::Execute(const std::string& worker_id, store::ClaimedRun claimed) {
                                            {"resumed", resumed}});
     const auto finish = [&](const store::RunOutcome& outcome) {
         const bool recorded = repo_.Finish(run.id, worker_id, outcome, core::NowMillis());
+        if (recorded) Metrics().finished.WithLabels({core::ToString(outcome.status)}).Add();
         core::log::Write(outcome.status == RunStatus::kFailed ? core::log::Level::kWarn
                                                               : core::log::Level::kInfo,
                          "worker.run_finished",
@@ -233,6 +295,8 @@ void Worker::Execute(const std::string& worker_id, store::ClaimedRun claimed) {
     std::optional<ResolvedJob> resolved;
     try {
         resolved.emplace(ResolveJob(*connections_, options_.jobs, job));
+        // Every storage call of the run carries its id to the storage account's logs.
+        resolved->options.transfer.call.client_request_id = "run-" + std::to_string(run.id);
     } catch (const core::Error& e) {
         finish(failed(e, {}));
         return;
@@ -293,6 +357,7 @@ void Worker::Execute(const std::string& worker_id, store::ClaimedRun claimed) {
                 const store::Heartbeat answer =
                     repo_.Beat(run.id, worker_id, now_progress, core::NowMillis(), options_.lease);
                 last_renewed = Clock::now();
+                last_alive_ = core::NowMillis();
                 if (answer == store::Heartbeat::kCancel) interrupt_with(Interrupt::kCancel);
                 if (answer == store::Heartbeat::kLost) {
                     interrupt_with(Interrupt::kLost);

@@ -76,6 +76,17 @@ class Worker {
     [[nodiscard]] std::size_t active() const noexcept { return active_.load(); }
     /// Runs finished (any status) since Start, for tests and monitoring.
     [[nodiscard]] std::size_t finished() const noexcept { return finished_.load(); }
+    /// The settings.
+    [[nodiscard]] const WorkerOptions& options() const noexcept { return options_; }
+    /// True between Start (with at least one run thread) and Stop.
+    [[nodiscard]] bool serving() const noexcept { return serving_.load(); }
+    /// When a thread last showed it was alive (looked for a run, or renewed a lease); 0
+    /// before Start. /readyz calls a worker silent for a lease's length stalled.
+    [[nodiscard]] core::UnixMillis last_alive() const noexcept { return last_alive_.load(); }
+    /// When a thread last looked for a run and found none claimable; 0 if never.
+    [[nodiscard]] core::UnixMillis last_empty_claim() const noexcept {
+        return last_empty_claim_.load();
+    }
 
  private:
     void Loop(std::size_t index);
@@ -94,7 +105,17 @@ class Worker {
     std::atomic<bool> hand_back_{false};  // the grace is over: stop runs and requeue them
     std::atomic<std::size_t> active_{0};
     std::atomic<std::size_t> finished_{0};
+    std::atomic<bool> serving_{false};
+    std::atomic<core::UnixMillis> last_alive_{0};
+    std::atomic<core::UnixMillis> last_empty_claim_{0};
 };
+
+/// Registers the sync families (runs finished by this process's workers, and the gauges
+/// /metrics reads from the queue), so that /metrics shows them from the start.
+void RegisterSyncMetrics();
+
+/// Sets the queue gauges of /metrics from `stats` taken at `now`.
+void SetQueueGauges(const store::QueueStats& stats, core::UnixMillis now);
 
 /// A worker name for this process: "host:pid".
 std::string DefaultWorkerName();

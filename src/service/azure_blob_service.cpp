@@ -51,8 +51,10 @@ AzureBlobService::AzureBlobService(std::shared_ptr<ConnectionService> connection
                                    AzureBlobServiceOptions options)
     : connections_(std::move(connections)), options_(options) {}
 
-azure::CallOptions AzureBlobService::Call() const {
-    return azure::CallOptions::WithTimeout(options_.call_timeout);
+azure::CallOptions AzureBlobService::Call(const BlobTarget& target) const {
+    azure::CallOptions call = azure::CallOptions::WithTimeout(options_.call_timeout);
+    call.client_request_id = target.client_request_id;
+    return call;
 }
 
 BlobTarget AzureBlobService::Open(std::int64_t user_id, std::int64_t connection_id) const {
@@ -72,7 +74,7 @@ azure::ContainerListPage AzureBlobService::ListContainers(const BlobTarget& targ
     options.prefix = query.prefix;
     options.marker = query.marker;
     options.max_results = query.limit;
-    return target.client->ListContainers(options, Call());
+    return target.client->ListContainers(options, Call(target));
 }
 
 void AzureBlobService::CreateContainer(const BlobTarget& target, std::string_view name,
@@ -90,11 +92,11 @@ void AzureBlobService::CreateContainer(const BlobTarget& target, std::string_vie
     } else if (!public_access.empty() && public_access != "none") {
         throw Invalid("public_access", "must be \"blob\" or \"container\"");
     }
-    target.client->CreateContainer(name, access, {}, Call());
+    target.client->CreateContainer(name, access, {}, Call(target));
 }
 
 void AzureBlobService::DeleteContainer(const BlobTarget& target, std::string_view name) const {
-    target.client->DeleteContainer(name, Call());
+    target.client->DeleteContainer(name, Call(target));
 }
 
 azure::BlobListPage AzureBlobService::ListBlobs(const BlobTarget& target,
@@ -106,20 +108,20 @@ azure::BlobListPage AzureBlobService::ListBlobs(const BlobTarget& target,
     options.delimiter = query.delimiter;
     options.marker = query.marker;
     options.max_results = query.limit;
-    return target.client->ListBlobs(container, options, Call());
+    return target.client->ListBlobs(container, options, Call(target));
 }
 
 azure::BlobProperties AzureBlobService::Properties(const BlobTarget& target,
                                                    std::string_view container,
                                                    std::string_view name) const {
     CheckName(name);
-    return target.client->GetBlobProperties(container, name, Call());
+    return target.client->GetBlobProperties(container, name, Call(target));
 }
 
 void AzureBlobService::SetMetadata(const BlobTarget& target, std::string_view container,
                                    std::string_view name, const azure::Metadata& metadata) const {
     CheckName(name);
-    target.client->SetBlobMetadata(container, name, metadata, Call());
+    target.client->SetBlobMetadata(container, name, metadata, Call(target));
 }
 
 azure::BlobProperties AzureBlobService::SetHeaders(const BlobTarget& target,
@@ -127,7 +129,8 @@ azure::BlobProperties AzureBlobService::SetHeaders(const BlobTarget& target,
                                                    std::string_view name,
                                                    const BlobHeadersChange& change) const {
     CheckName(name);
-    const azure::BlobProperties current = target.client->GetBlobProperties(container, name, Call());
+    const azure::BlobProperties current =
+        target.client->GetBlobProperties(container, name, Call(target));
     // Set Blob Properties clears every content header it is not given: send the current ones,
     // changed where asked, and the stored MD5 unchanged.
     azure::BlobHttpHeaders headers;
@@ -138,20 +141,21 @@ azure::BlobProperties AzureBlobService::SetHeaders(const BlobTarget& target,
     headers.content_language = change.content_language.value_or(current.content_language);
     headers.content_md5 = current.content_md5;
     try {
-        target.client->SetBlobHttpHeaders(container, name, headers, {current.etag, ""}, Call());
+        target.client->SetBlobHttpHeaders(container, name, headers, {current.etag, ""},
+                                          Call(target));
     } catch (const azure::StorageError& e) {
         if (e.status() != 412) throw;
         throw core::Error(core::ErrorCode::kFailedPrecondition,
                           "the blob changed while its headers were being set; read it again",
                           "blob_changed");
     }
-    return target.client->GetBlobProperties(container, name, Call());
+    return target.client->GetBlobProperties(container, name, Call(target));
 }
 
 void AzureBlobService::DeleteBlob(const BlobTarget& target, std::string_view container,
                                   std::string_view name) const {
     CheckName(name);
-    target.client->DeleteBlob(container, name, Call());
+    target.client->DeleteBlob(container, name, Call(target));
 }
 
 azure::DownloadResult AzureBlobService::Download(const BlobTarget& target,
@@ -176,12 +180,13 @@ CopyOutcome AzureBlobService::Copy(const BlobTarget& source, std::string_view so
     options.memory_limit = options_.upload_memory_limit;
     options.call = azure::CallOptions::WithTimeout(
         std::chrono::duration_cast<std::chrono::milliseconds>(options_.copy_timeout));
+    options.call.client_request_id = destination.client_request_id;
     const azure::Transfer transfer(Transfers(), options);
     const azure::TransferResult result = transfer.Copy(
         *source.client, source_container, source_name, *destination.client, container, name);
     CopyOutcome outcome;
     outcome.mode = result.copy_method == "streamed" ? CopyMode::kStreamed : CopyMode::kServerSide;
-    outcome.properties = destination.client->GetBlobProperties(container, name, Call());
+    outcome.properties = destination.client->GetBlobProperties(container, name, Call(destination));
     return outcome;
 }
 
@@ -203,6 +208,7 @@ azure::BlobProperties AzureBlobService::Upload(const BlobTarget& target, std::st
     options.memory_limit = options_.upload_memory_limit;
     options.call = azure::CallOptions::WithTimeout(
         std::chrono::duration_cast<std::chrono::milliseconds>(options_.upload_timeout));
+    options.call.client_request_id = target.client_request_id;
     const azure::Transfer transfer(Transfers(), options);
     azure::UploadOptions upload;
     upload.headers.content_type = std::string(content_type);
@@ -214,7 +220,7 @@ azure::BlobProperties AzureBlobService::Upload(const BlobTarget& target, std::st
         if (!overwrite && (e.status() == 409 || e.status() == 412)) throw BlobExists(name);
         throw;
     }
-    return target.client->GetBlobProperties(container, name, Call());
+    return target.client->GetBlobProperties(container, name, Call(target));
 }
 
 SasLink AzureBlobService::Sas(const BlobTarget& target, std::string_view container,

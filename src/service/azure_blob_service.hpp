@@ -37,6 +37,9 @@ struct BlobTarget {
     std::int64_t connection_id = 0;                   ///< the connection
     std::shared_ptr<const azure::BlobClient> client;  ///< the client its credentials make
     std::optional<std::string> container_name;        ///< the connection's default container
+    /// Sent to Azure as `x-ms-client-request-id` on the calls made for this target (the HTTP
+    /// request's id); empty: a fresh id per call.
+    std::string client_request_id;
 
     /// `container` when given and non-empty, else the default; 422 "container_required".
     [[nodiscard]] std::string ContainerOr(const std::optional<std::string>& container) const;
@@ -142,7 +145,7 @@ class AzureBlobService {
                 std::string_view permissions, std::chrono::seconds expires_in) const;
 
  private:
-    azure::CallOptions Call() const;
+    azure::CallOptions Call(const BlobTarget& target) const;
     azure::TransferPool& Transfers() const;
 
     std::shared_ptr<ConnectionService> connections_;

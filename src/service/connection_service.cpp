@@ -44,6 +44,13 @@ bool IsStandardAccountName(std::string_view name) {
                        [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); });
 }
 
+// Whether `name` looks like a field name (lower-case words joined by '_'), not free text.
+bool IsFieldName(std::string_view name) {
+    return !name.empty() && name.size() <= 40 && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
+}
+
 std::string CredentialsJson(const std::map<std::string, std::string>& credentials) {
     boost::json::object object;
     for (const auto& [key, value] : credentials) object[key] = value;
@@ -181,9 +188,14 @@ ConnectionService::Resolved ConnectionService::Resolve(const core::Connection& b
     if (fields.credentials) {
         const auto& keys = CredentialKeys(c.auth_type);
         for (const auto& [key, value] : *fields.credentials) {
-            if (keys.count(key) == 0) {
+            if (keys.count(key) == 0 && IsFieldName(key)) {
                 problems.Add("credentials." + key,
                              "is not a field of " + std::string(core::ToString(c.auth_type)));
+            } else if (keys.count(key) == 0) {
+                // Not shaped like a field name: maybe a secret pasted in the wrong place, so
+                // it is not echoed back.
+                problems.Add("credentials", "has a field that is not one of " +
+                                                std::string(core::ToString(c.auth_type)) + "'s");
             } else if (value.empty()) {
                 problems.Add("credentials." + key, "must not be empty");
             }
@@ -276,16 +288,21 @@ ConnectionService::Resolved ConnectionService::Resolve(const core::Connection& b
     if (!endpoint) {
         problems.Add("account_name", "is required (or give an endpoint)");
     } else {
+        bool endpoint_ok = true;
         try {
             endpoint = azure::CheckEndpoint(*endpoint, options_.endpoints);
         } catch (const core::Error& e) {
             problems.Add(e, "endpoint");
+            endpoint_ok = false;
         }
-        if (!account || account->empty()) {
+        // A refused endpoint is not parsed any further (it need not even be a URL).
+        if (endpoint_ok && (!account || account->empty())) {
             const std::string derived = azure::AccountNameFromEndpoint(*endpoint);
             if (!derived.empty()) account = derived;
         }
-        if (!account || account->empty()) {
+        if (!endpoint_ok) {
+            // Reported above; the account cannot be judged without it.
+        } else if (!account || account->empty()) {
             problems.Add("account_name", "is required");
         } else if (!fields.endpoint && !IsStandardAccountName(*account) &&
                    c.auth_type != core::AuthType::kConnectionString &&
@@ -360,6 +377,9 @@ void ConnectionService::Delete(std::int64_t user_id, std::int64_t id) {
 
 azure::BlobClient ConnectionService::MakeClient(const core::Connection& c,
                                                 const std::string& credentials_json) const {
+    // Checked again under the current settings: the endpoint may have been saved under wider
+    // ones (loopback allowed, more suffixes) than the server runs with now.
+    azure::CheckEndpoint(c.endpoint, options_.endpoints);
     const auto creds = ParseCredentials(credentials_json);
     std::shared_ptr<const azure::Credential> credential;
     switch (c.auth_type) {
@@ -408,7 +428,8 @@ azure::BlobClient ConnectionService::Client(std::int64_t user_id, std::int64_t i
     return MakeClient(connection, *credentials);
 }
 
-ConnectionTestResult ConnectionService::Test(std::int64_t user_id, std::int64_t id) {
+ConnectionTestResult ConnectionService::Test(std::int64_t user_id, std::int64_t id,
+                                             std::string_view client_request_id) {
     const auto connection = Get(user_id, id);
     if (!connection.is_active) {
         throw core::Error(core::ErrorCode::kFailedPrecondition, "this connection is inactive",
@@ -420,8 +441,9 @@ ConnectionTestResult ConnectionService::Test(std::int64_t user_id, std::int64_t 
     const auto started = std::chrono::steady_clock::now();
     try {
         const auto client = MakeClient(connection, *credentials);
-        client.TestConnection(connection.container_name.value_or(""),
-                              azure::CallOptions::WithTimeout(options_.test_timeout));
+        azure::CallOptions call = azure::CallOptions::WithTimeout(options_.test_timeout);
+        call.client_request_id = std::string(client_request_id);
+        client.TestConnection(connection.container_name.value_or(""), call);
         result.ok = true;
         result.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                 std::chrono::steady_clock::now() - started)

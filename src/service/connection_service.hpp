@@ -68,7 +68,9 @@ class ConnectionService {
     /// Deletes the connection.
     void Delete(std::int64_t user_id, std::int64_t id);
     /// Tries the cheapest call the credentials allow; never throws for Azure's answers.
-    ConnectionTestResult Test(std::int64_t user_id, std::int64_t id);
+    /// `client_request_id` goes to Azure as `x-ms-client-request-id` (empty: a fresh one).
+    ConnectionTestResult Test(std::int64_t user_id, std::int64_t id,
+                              std::string_view client_request_id = {});
     /// An Azure client for the connection (409 "connection_inactive" when it is inactive).
     azure::BlobClient Client(std::int64_t user_id, std::int64_t id);
 

@@ -106,24 +106,61 @@ core::User UserService::Register(Registration registration, bool from_cli) {
     return users_.Create(std::move(user));
 }
 
-void UserService::CheckThrottle(const std::string& email_subject,
-                                const std::string& address_subject) {
+// A password attempt counted against the throttle from before it is judged: forgotten when it
+// leaves scope, unless it was kept as a failure.
+class UserService::Attempt {
+ public:
+    Attempt(store::LoginFailureRepository& failures, std::vector<std::int64_t> ids)
+        : failures_(failures), ids_(std::move(ids)) {}
+    ~Attempt() {
+        if (kept_) return;
+        try {
+            failures_.Release(ids_);
+        } catch (const std::exception& e) {
+            // It stays counted as a failure: stricter, never looser.
+            core::log::Warn("auth.attempt_not_released", {{"error", e.what()}});
+        }
+    }
+    Attempt(const Attempt&) = delete;
+    Attempt& operator=(const Attempt&) = delete;
+    /// The attempt failed: it stays counted.
+    void KeepAsFailure() noexcept { kept_ = true; }
+
+ private:
+    store::LoginFailureRepository& failures_;
+    std::vector<std::int64_t> ids_;
+    bool kept_ = false;
+};
+
+std::unique_ptr<UserService::Attempt> UserService::Admit(
+    const std::vector<std::pair<std::string, int>>& limits) {
     const core::UnixMillis now = core::NowMillis();
     const core::UnixMillis window_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(options_.failure_window).count();
-    const std::pair<const std::string*, int> limits[] = {
-        {&address_subject, options_.max_failures_per_address},
-        {&email_subject, options_.max_failures_per_email}};
-    for (const auto& [subject, limit] : limits) {
-        const auto window = failures_.Count(*subject, now - window_ms);
-        if (window.failures >= limit) {
-            const auto wait_ms = std::max<core::UnixMillis>(1000, window.oldest + window_ms - now);
-            core::Error error(core::ErrorCode::kRateLimited,
-                              "too many failed sign-ins: try again later", "too_many_attempts");
-            error.WithRetryAfter(static_cast<int>((wait_ms + 999) / 1000));
-            throw error;
+    // Throws when a subject had its limit of failures in the window before this attempt
+    // (`own`: whether the window holds this attempt's row too).
+    const auto check = [&](int own) {
+        for (const auto& [subject, limit] : limits) {
+            const auto window = failures_.Count(subject, now - window_ms);
+            if (window.failures - own >= limit) {
+                const auto wait_ms =
+                    std::max<core::UnixMillis>(1000, window.oldest + window_ms - now);
+                core::Error error(core::ErrorCode::kRateLimited,
+                                  "too many failed sign-ins: try again later", "too_many_attempts");
+                error.WithRetryAfter(static_cast<int>((wait_ms + 999) / 1000));
+                throw error;
+            }
         }
-    }
+    };
+    check(0);  // a guesser past the limit costs a read, not a write
+    // Counted first, judged after: attempts that run at once (on any server) each see the
+    // others' rows, so no more than the limit are ever judged, however many arrive together.
+    std::vector<std::string> subjects;
+    for (const auto& limit : limits) subjects.push_back(limit.first);
+    auto attempt =
+        std::make_unique<Attempt>(failures_, failures_.Reserve(subjects, now, now - window_ms));
+    check(1);  // this attempt's own row included; if it throws, the row is forgotten
+    return attempt;
 }
 
 IssuedToken UserService::Login(const std::string& email, const std::string& password,
@@ -131,7 +168,8 @@ IssuedToken UserService::Login(const std::string& email, const std::string& pass
     const std::string normalized = NormalizeEmail(email).value_or(email);
     const std::string email_subject = "email:" + normalized;
     const std::string address_subject = "ip:" + client_address;
-    CheckThrottle(email_subject, address_subject);
+    const auto attempt = Admit({{address_subject, options_.max_failures_per_address},
+                                {email_subject, options_.max_failures_per_email}});
     const auto user = users_.FindByEmail(normalized);
     bool ok = false;
     if (user) {
@@ -153,10 +191,8 @@ IssuedToken UserService::Login(const std::string& email, const std::string& pass
         audit_->Record(event, {client_address, request_id});
     };
     if (!ok) {
+        attempt->KeepAsFailure();
         audit("auth.sign_in_failed", "invalid_credentials");
-        const core::UnixMillis window_ms =
-            std::chrono::duration_cast<std::chrono::milliseconds>(options_.failure_window).count();
-        failures_.Record({email_subject, address_subject}, now, now - window_ms);
         core::log::Info("auth.login_failed", {{"subject", address_subject}});
         throw InvalidCredentials();
     }
@@ -177,21 +213,39 @@ IssuedToken UserService::Login(const std::string& email, const std::string& pass
     return {signer_->Issue(claims), options_.token_ttl_seconds};
 }
 
-core::User UserService::Authenticate(std::string_view token) {
+UserService::Subject UserService::TokenSubject(std::string_view token) const {
     const auto claims = signer_->Verify(token, core::NowMillis());
     if (!claims) throw InvalidToken();
     std::int64_t id = 0;
     const auto [ptr, ec] =
         std::from_chars(claims->sub.data(), claims->sub.data() + claims->sub.size(), id);
     if (ec != std::errc{} || ptr != claims->sub.data() + claims->sub.size()) throw InvalidToken();
-    const auto user = users_.FindById(id);
+    return {id, claims->ver};
+}
+
+core::User UserService::Checked(const std::optional<core::User>& user, const Subject& subject) {
     if (!user) throw InvalidToken();
     // Before the version check: deactivation also raises the token version, and the holder of
     // a genuine token of a deactivated user is told why (403 inactive_user), as the contract
     // says, rather than that the token is bad.
     if (!user->is_active) throw Inactive();
-    if (user->token_version != claims->ver) throw InvalidToken();
+    if (user->token_version != subject.version) throw InvalidToken();
     return *user;
+}
+
+core::User UserService::Authenticate(std::string_view token) {
+    const Subject subject = TokenSubject(token);
+    return Checked(users_.FindById(subject.id), subject);
+}
+
+std::optional<core::User> UserService::TryAuthenticateNow(std::string_view token) {
+    // Only SQLite is read without waiting (see TryWithSessionNow): elsewhere, not even the
+    // token is checked here, as the caller's Authenticate will.
+    if (db_->dialect() != store::Dialect::kSqlite) return std::nullopt;
+    const Subject subject = TokenSubject(token);
+    std::optional<core::User> user;
+    if (!users_.TryFindByIdNow(subject.id, user)) return std::nullopt;
+    return Checked(user, subject);
 }
 
 core::User UserService::UpdateSelf(const core::User& me, const SelfUpdate& update) {
@@ -219,7 +273,12 @@ core::User UserService::UpdateSelf(const core::User& me, const SelfUpdate& updat
                                            std::to_string(options_.min_password_chars) +
                                            " characters");
         }
+        // A wrong current password is a guess at the account's password, from whoever holds
+        // the session: it counts against the email's sign-in throttle.
+        const std::string email_subject = "email:" + me.email;
+        const auto attempt = Admit({{email_subject, options_.max_failures_per_email}});
         if (!hasher_->Verify(me.password_hash, *update.current_password)) {
+            attempt->KeepAsFailure();
             throw core::Error(core::ErrorCode::kPermissionDenied, "the current password is wrong",
                               "wrong_password");
         }

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/user.hpp"
 #include "crypto/password_hasher.hpp"
@@ -86,6 +88,11 @@ class UserService {
     /// revoked token (password changed, user deactivated), 403 "inactive_user".
     core::User Authenticate(std::string_view token);
 
+    /// Authenticate on the calling thread, when the user can be read without waiting (SQLite
+    /// with a free session, see store::TryWithSessionNow): the same checks, the same errors.
+    /// Nullopt when it cannot, and Authenticate must then be called where waiting is fine.
+    std::optional<core::User> TryAuthenticateNow(std::string_view token);
+
     /// Applies a user's change of their own account.
     core::User UpdateSelf(const core::User& me, const SelfUpdate& update);
 
@@ -96,7 +103,20 @@ class UserService {
     core::User Administer(const core::User& actor, std::int64_t id, const AdminUpdate& update);
 
  private:
-    void CheckThrottle(const std::string& email_subject, const std::string& address_subject);
+    class Attempt;
+    /// Counts a password attempt for each subject against its limit (failures in the window),
+    /// before the password is judged; throws 429 "too_many_attempts" when one is over it.
+    std::unique_ptr<Attempt> Admit(const std::vector<std::pair<std::string, int>>& limits);
+    /// Whom a valid token names: the user's id and the token version it was issued under.
+    struct Subject {
+        std::int64_t id = 0;
+        std::int64_t version = 0;
+    };
+    /// The subject of `token`; throws 401 "invalid_token" for a bad or expired token.
+    [[nodiscard]] Subject TokenSubject(std::string_view token) const;
+    /// The subject's user as read, checked: 401 "invalid_token" when gone or the token is
+    /// revoked, 403 "inactive_user".
+    static core::User Checked(const std::optional<core::User>& user, const Subject& subject);
 
     std::shared_ptr<store::Database> db_;
     store::UserRepository users_;

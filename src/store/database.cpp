@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "core/redact.hpp"
 #include "store/database_impl.hpp"
 
@@ -103,6 +104,7 @@ std::shared_ptr<Database> Database::Open(const DatabaseOptions& options) {
             const auto timeout_s = std::max<long long>(
                 1, std::chrono::duration_cast<std::chrono::seconds>(options.busy_timeout).count());
             const std::string connect = "db=\"" + path + "\" timeout=" + std::to_string(timeout_s);
+            impl->busy_timeout_ms = static_cast<int>(options.busy_timeout.count());
             for (std::size_t i = 0; i < size; ++i) {
                 soci::session& sql = impl->pool.at(i);
                 sql.open(soci::sqlite3, connect);
@@ -145,9 +147,39 @@ void Database::Ping() {
 namespace {
 
 core::Error DatabaseError(const soci::soci_error& e) {
+    // SQLITE_BUSY or SQLITE_LOCKED after the busy timeout: another connection (of this process
+    // or another) holds the write lock. Worth trying again in a moment.
+    if (const auto* lite = dynamic_cast<const soci::sqlite3_soci_error*>(&e);
+        lite != nullptr && ((lite->result() & 0xff) == 5 || (lite->result() & 0xff) == 6)) {
+        return core::Error(core::ErrorCode::kUnavailable,
+                           "the database is busy: another connection holds its write lock",
+                           "database_busy")
+            .WithRetryAfter(1);
+    }
     return core::Error(core::ErrorCode::kUnavailable,
                        "database error: " + core::ScrubSecrets(e.get_error_message()),
                        "database_error");
+}
+
+core::metrics::Histogram& PoolWaits() {
+    static core::metrics::Histogram& waits =
+        core::metrics::DefaultRegistry()
+            .AddHistogram("cerulean_db_pool_wait_seconds",
+                          "Waits for a free database session (only leases that had to wait).",
+                          core::metrics::LatencyBuckets())
+            .Get();
+    return waits;
+}
+
+// A free session's position at once, else (counted) once one is given back.
+std::size_t LeasePosition(soci::connection_pool& pool) {
+    std::size_t position = 0;
+    if (pool.try_lease(position, 0)) return position;
+    const auto started = std::chrono::steady_clock::now();
+    position = pool.lease();
+    PoolWaits().Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    return position;
 }
 
 // A pooled session leased by position, so that its statement cache goes with it (a
@@ -161,7 +193,7 @@ class Lease {
  public:
     explicit Lease(Database::Impl& impl)
         : impl_(impl),
-          position_(impl.pool.lease()),
+          position_(LeasePosition(impl.pool)),
           session_(impl.pool.at(position_), *impl.statements[position_]) {
         if (impl_.dialect == Dialect::kPostgres) {
             const std::uint64_t epoch = impl_.lost_epoch.load();
@@ -223,9 +255,46 @@ class Lease {
 
 }  // namespace
 
+void RegisterDatabaseMetrics() {
+    PoolWaits();
+}
+
 void WithSession(Database& db, const std::function<void(Session&)>& fn) {
     Lease lease(db.impl());
     lease.Translating([&] { fn(lease.session()); });
+}
+
+bool TryWithSessionNow(Database& db, const std::function<void(Session&)>& fn) {
+    Database::Impl& impl = db.impl();
+    if (impl.dialect != Dialect::kSqlite) return false;
+    std::size_t position = 0;
+    if (!impl.pool.try_lease(position, 0)) return false;
+    soci::session& sql = impl.pool.at(position);
+    sqlite_api::sqlite3* const handle =
+        static_cast<soci::sqlite3_session_backend*>(sql.get_backend())->conn_;
+    // Busy or locked fails at once instead of sleeping on the caller's thread; the busy
+    // timeout is back before the session is.
+    sqlite_api::sqlite3_busy_timeout(handle, 0);
+    struct Restore {
+        ~Restore() {
+            sqlite_api::sqlite3_busy_timeout(handle, impl.busy_timeout_ms);
+            impl.pool.give_back(position);
+        }
+        Database::Impl& impl;
+        sqlite_api::sqlite3* handle;
+        std::size_t position;
+    } const restore{impl, handle, position};
+    Session session(sql, *impl.statements[position]);
+    try {
+        fn(session);
+    } catch (const soci::soci_error& e) {
+        if (const auto* lite = dynamic_cast<const soci::sqlite3_soci_error*>(&e);
+            lite != nullptr && ((lite->result() & 0xff) == 5 || (lite->result() & 0xff) == 6)) {
+            return false;
+        }
+        throw DatabaseError(e);
+    }
+    return true;
 }
 
 void WithTransaction(Database& db, const std::function<void(Session&)>& fn) {

@@ -16,8 +16,9 @@ struct DatabaseOptions {
     /// private in-memory database) or `postgresql://user:pass@host:port/db`.
     std::string url = "sqlite://./data/cerulean.db";
     std::size_t pool_size = 8;  ///< sessions kept open
-    /// How long SQLite waits on a lock held by another connection before failing.
-    std::chrono::milliseconds busy_timeout{std::chrono::seconds(10)};
+    /// How long SQLite waits on a lock held by another connection before failing (writes are
+    /// short: a longer wait is a lock held by someone else, which a request must not sit out).
+    std::chrono::milliseconds busy_timeout{std::chrono::seconds(3)};
 };
 
 /// A pool of database sessions over SQLite (WAL, foreign keys, busy timeout) or PostgreSQL.
@@ -52,6 +53,9 @@ class Database {
 /// The libpq keyword/value form of a `postgresql://user:pass@host:port/db?opt=v` URL (each
 /// value quoted); throws core::Error (kConfiguration) for a malformed URL.
 std::string PostgresConnectString(const std::string& url);
+
+/// Registers the database families (pool waits), so that /metrics shows them from the start.
+void RegisterDatabaseMetrics();
 
 /// Parses a database URL's dialect; throws core::Error (kConfiguration) for other schemes.
 Dialect DialectOf(const std::string& url);

@@ -59,6 +59,8 @@ struct Database::Impl {
     /// The lost_epoch each pooled session was last checked at, by pool position (read and
     /// written only by the thread that leases that position).
     std::vector<std::uint64_t> checked_epoch;
+    /// SQLite's busy timeout of every session (DatabaseOptions::busy_timeout), in ms.
+    int busy_timeout_ms = 0;
 };
 
 /// Runs `fn` with a leased session inside a write transaction (SQLite: BEGIN IMMEDIATE, so
@@ -68,6 +70,15 @@ void WithTransaction(Database& db, const std::function<void(Session&)>& fn);
 
 /// Runs `fn` with a leased session (autocommit); database errors become core::Error.
 void WithSession(Database& db, const std::function<void(Session&)>& fn);
+
+/// For a short read on a thread that must not wait (an I/O thread): runs `fn` with a session
+/// (autocommit) at once, when the database is SQLite (a read of a few rows is a few
+/// microseconds of CPU; WAL readers take no lock a writer holds) and a session is free right
+/// now, with SQLite's busy wait off. True when `fn` ran to its end. False when it did not run
+/// (PostgreSQL: a network round trip; every session leased), or stopped because SQLite said
+/// the database is busy or locked: the caller then runs it with WithSession on a thread that
+/// may wait. Other database errors become core::Error, as with WithSession.
+bool TryWithSessionNow(Database& db, const std::function<void(Session&)>& fn);
 
 /// `SELECT <Row::kColumns> FROM <tail>`.
 template <class Row>

@@ -4,18 +4,35 @@
 
 namespace cerulean::store {
 
-void LoginFailureRepository::Record(const std::vector<std::string>& subjects, core::UnixMillis now,
-                                    core::UnixMillis since) {
+std::vector<std::int64_t> LoginFailureRepository::Reserve(const std::vector<std::string>& subjects,
+                                                          core::UnixMillis now,
+                                                          core::UnixMillis since) {
+    std::vector<std::int64_t> ids;
     WithTransaction(*db_, [&](Session& session) {
+        ids.clear();  // a retried transaction starts over
         soci::session& sql = session.sql();
         long long at = now;
         long long cutoff = since;
         for (const auto& subject : subjects) {
             std::string s = subject;
-            sql << "INSERT INTO login_failures (subject, failed_at) VALUES (:s, :t)", soci::use(s),
-                soci::use(at);
+            long long id = 0;
+            sql << "INSERT INTO login_failures (subject, failed_at) VALUES (:s, :t) RETURNING id",
+                soci::use(s), soci::use(at), soci::into(id);
+            ids.push_back(id);
         }
         sql << "DELETE FROM login_failures WHERE failed_at < :c", soci::use(cutoff);
+    });
+    return ids;
+}
+
+void LoginFailureRepository::Release(const std::vector<std::int64_t>& ids) {
+    if (ids.empty()) return;
+    WithTransaction(*db_, [&](Session& session) {
+        soci::session& sql = session.sql();
+        for (const std::int64_t value : ids) {
+            long long id = value;
+            sql << "DELETE FROM login_failures WHERE id = :i", soci::use(id);
+        }
     });
 }
 

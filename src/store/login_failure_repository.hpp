@@ -17,9 +17,14 @@ class LoginFailureRepository {
     /// A repository over `db`.
     explicit LoginFailureRepository(std::shared_ptr<Database> db) : db_(std::move(db)) {}
 
-    /// Records one failure for each subject at `now`, and forgets failures older than `since`.
-    void Record(const std::vector<std::string>& subjects, core::UnixMillis now,
-                core::UnixMillis since);
+    /// Records an attempt for each subject at `now` before it is judged, as a failure that
+    /// concurrent attempts (on any server) count at once, and forgets failures older than
+    /// `since`. Returns the ids of the rows, for Release when the attempt turns out not to be a
+    /// failure (or is not judged at all).
+    std::vector<std::int64_t> Reserve(const std::vector<std::string>& subjects,
+                                      core::UnixMillis now, core::UnixMillis since);
+    /// Forgets the attempts `ids` that Reserve recorded.
+    void Release(const std::vector<std::int64_t>& ids);
     /// For the subject with the most failures at or after `since`: that count and the time of
     /// its oldest one in the window.
     struct Window {

@@ -536,6 +536,27 @@ int SyncJobRepository::QueueDue(core::UnixMillis now) {
     return queued;
 }
 
+QueueStats SyncJobRepository::Stats(core::UnixMillis now) {
+    static constexpr std::string_view kSql =
+        "SELECT COALESCE(SUM(CASE WHEN status = 'queued' THEN 1 ELSE 0 END), 0), "
+        "COALESCE(SUM(CASE WHEN status = 'running' THEN 1 ELSE 0 END), 0), "
+        "COALESCE(SUM(CASE WHEN status = 'queued' AND run_after <= :n1 THEN 1 ELSE 0 END), 0), "
+        "MIN(CASE WHEN status = 'queued' AND run_after <= :n2 THEN run_after END), "
+        "COALESCE(SUM(CASE WHEN status = 'running' AND lease_expires_at >= :n3 THEN 1 ELSE 0 "
+        "END), 0) FROM azure_blob_sync_runs WHERE status IN ('queued', 'running')";
+    QueueStats stats;
+    WithSession(*db_, [&](Session& session) {
+        Rows rows = session.Query(kSql, {Param(now), Param(now), Param(now)});
+        if (!rows.Next()) return;
+        stats.queued = rows.Int(0);
+        stats.running = rows.Int(1);
+        stats.due = rows.Int(2);
+        if (!rows.IsNull(3)) stats.oldest_due = rows.Int(3);
+        stats.active_leases = rows.Int(4);
+    });
+    return stats;
+}
+
 std::int64_t SyncJobRepository::CountLive() {
     std::int64_t count = 0;
     WithSession(*db_, [&](Session& session) {

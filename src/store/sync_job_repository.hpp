@@ -24,6 +24,16 @@ struct RunOutcome {
     std::optional<core::UnixMillis> retry_at;
 };
 
+/// The live part of the queue at one moment, for monitoring (/metrics, /readyz).
+struct QueueStats {
+    std::int64_t queued = 0;   ///< runs queued, due or not
+    std::int64_t running = 0;  ///< runs running
+    std::int64_t due = 0;      ///< queued runs due: waiting for a worker to claim them
+    /// When the run that has waited longest became due; nullopt when none is due.
+    std::optional<core::UnixMillis> oldest_due;
+    std::int64_t active_leases = 0;  ///< running runs whose lease has not lapsed
+};
+
 /// A run a worker has claimed, with its job.
 struct ClaimedRun {
     core::SyncRun run;  ///< the run, now running under the worker's lease
@@ -106,6 +116,9 @@ class SyncJobRepository {
     int QueueDue(core::UnixMillis now);
     /// Runs queued or running, for monitoring and tests.
     std::int64_t CountLive();
+    /// The queue at `now`: one query over the live runs only (an index range), whatever the
+    /// length of the history.
+    QueueStats Stats(core::UnixMillis now);
 
  private:
     std::shared_ptr<Database> db_;

@@ -39,6 +39,9 @@ class UserRepository {
     core::User Create(core::User user);
     /// The user with `id`.
     std::optional<core::User> FindById(std::int64_t id);
+    /// FindById on the calling thread without waiting (see TryWithSessionNow): true with
+    /// `user` set when it could; false when FindById must be called where waiting is fine.
+    bool TryFindByIdNow(std::int64_t id, std::optional<core::User>& user);
     /// The user with `email` (case-insensitive).
     std::optional<core::User> FindByEmail(const std::string& email);
     /// Users ordered by id.

@@ -24,8 +24,8 @@ constexpr int kDirectoryFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 
 Error SystemError(std::string_view what, std::string_view path, int error) {
     const ErrorCode code = error == ENOENT ? ErrorCode::kNotFound : ErrorCode::kInternal;
-    return {code, std::string(what) + " '" + std::string(path) + "': " + std::strerror(error),
-            "local_file"};
+    return core::LocalFileError(
+        code, std::string(what) + " '" + std::string(path) + "': " + std::strerror(error), error);
 }
 
 Error ThroughSymlink(std::string_view path) {

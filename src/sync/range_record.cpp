@@ -33,8 +33,9 @@ std::optional<std::uint64_t> Unsigned(const json::value* value) {
 }
 
 core::Error CannotWrite(const std::string& name, int error) {
-    return {core::ErrorCode::kInternal,
-            "cannot write the record '" + name + "': " + std::strerror(error), "local_file"};
+    return core::LocalFileError(core::ErrorCode::kInternal,
+                                "cannot write the record '" + name + "': " + std::strerror(error),
+                                error);
 }
 
 bool WriteAll(int fd, std::string_view bytes) {

@@ -33,6 +33,11 @@ bool Worthless(const std::exception& e) {
             error->code() == ErrorCode::kNotFound);
 }
 
+bool DiskFull(const std::exception& e) {
+    const auto* error = dynamic_cast<const Error*>(&e);
+    return error != nullptr && error->reason() == "disk_full";
+}
+
 }  // namespace
 
 // A file sink that keeps account of the ranges written into it, and saves them as the file's
@@ -206,6 +211,9 @@ azure::TransferResult ResumableDownload::Run(const azure::Transfer& transfer,
             return transfer.Download(*source_.client, source_.container, source_.blob, *sink_,
                                      download);
         } catch (const std::exception& e) {
+            // A full disk: what was kept would hold the space that the rest needs, so the
+            // file and its record go (the destructor removes them).
+            if (DiskFull(e)) throw;
             if (!Worthless(e)) {
                 KeepForLater();
                 throw;

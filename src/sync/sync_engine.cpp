@@ -79,11 +79,12 @@ Error AsError(const std::exception& e) {
 }
 
 // Failures that no other file of the run would escape: the credential refused (or expired),
-// the container gone, the service unreachable after the retries.
+// the container gone, the service unreachable after the retries, the local disk full.
 bool IsFatal(const std::exception& e) {
     const auto* error = dynamic_cast<const Error*>(&e);
     if (error == nullptr) return false;
-    if (error->code() == ErrorCode::kPermissionDenied || error->reason() == "container_not_found") {
+    if (error->code() == ErrorCode::kPermissionDenied || error->reason() == "container_not_found" ||
+        error->reason() == "disk_full") {
         return true;
     }
     const auto* storage = dynamic_cast<const azure::StorageError*>(&e);

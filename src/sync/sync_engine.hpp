@@ -128,6 +128,7 @@ struct SyncResult {
     /// Why the run failed (none: it succeeded or was cancelled). Stable reasons include
     /// "too_many_deletes", "source_empty", "listing_failed", "invalid_local_path",
     /// "container_not_found", "azure_auth_failed" (a credential refused or expired mid-run),
+    /// "disk_full" (the local disk or quota filled up: the run stops, keeping no partial file),
     /// "files_failed" (the code is the first failure's), "delete_failed".
     std::optional<core::Error> error;
     std::vector<SyncFailure> failures;  ///< the first items that failed (up to 100)

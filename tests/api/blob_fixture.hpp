@@ -206,11 +206,12 @@ class BlobApiTest : public ApiTest {
 /// The App behind a real listening socket, for the length of a test.
 class LiveServer {
  public:
-    /// Serves `app` on a free loopback port.
-    explicit LiveServer(api::App& app)
-        : server_(Options(), [&app](http::Request& request) -> http::Task<http::Response> {
-              co_return co_await app.Handle(request);
-          }) {
+    /// Serves `app` on a free loopback port (with its access log when `access_log`).
+    explicit LiveServer(api::App& app, bool access_log = false)
+        : server_(Options(access_log),
+                  [&app](http::Request& request) -> http::Task<http::Response> {
+                      co_return co_await app.Handle(request);
+                  }) {
         server_.Listen();
         runner_ = std::thread([this] { server_.Run(false); });
     }
@@ -220,6 +221,9 @@ class LiveServer {
     }
     LiveServer(const LiveServer&) = delete;
     LiveServer& operator=(const LiveServer&) = delete;
+
+    /// The port it listens on.
+    [[nodiscard]] int port() const { return server_.port(); }
 
     /// A connection that has sent `GET target`.
     boost::asio::ip::tcp::socket Get(boost::asio::io_context& io, const std::string& target,
@@ -256,11 +260,11 @@ class LiveServer {
         return socket;
     }
 
-    static http::ServerOptions Options() {
+    static http::ServerOptions Options(bool access_log) {
         http::ServerOptions options;
         options.port = 0;
         options.threads = 2;
-        options.access_log = false;
+        options.access_log = access_log;
         return options;
     }
 

@@ -1321,6 +1321,29 @@ TEST_P(SyncJobApiTest, EventsOfALiveRunStreamProgressThenTheEnd) {
     EXPECT_EQ(Tree(root() / "events-live").size(), 40U);
 }
 
+TEST_P(SyncJobApiTest, EventsOfAJobDeletedWhileStreamingEndWithItsRunCancelled) {
+    Put("d/a.txt", "alpha");
+    // No worker: the run stays queued until the job is deleted under the open stream.
+    const std::int64_t job = CreatedJob(Download("events-deleted", "d/"));
+    std::thread deleter([this, job] {
+        std::this_thread::sleep_for(700ms);
+        EXPECT_EQ(Blob("DELETE", Job(conn_, job, ""), alice_).status, 204);
+    });
+    const auto stream = Blob("GET", Job(conn_, job, "/events"), alice_);
+    deleter.join();
+    ASSERT_EQ(stream.status, 200) << stream.body;
+    const auto events = ParseEvents(stream.body);
+    ASSERT_GE(events.size(), 2U) << stream.body;
+    EXPECT_EQ(events.front().name, "progress") << stream.body;
+    ASSERT_EQ(events.back().name, "end") << stream.body;
+    ExpectRunShape(events.back().data);
+    const auto& end = events.back().data.as_object();
+    EXPECT_EQ(end.at("status"), "cancelled") << stream.body;
+    EXPECT_EQ(end.at("error_code"), "sync_job_deleted") << stream.body;
+    EXPECT_FALSE(end.at("finished_at").is_null()) << stream.body;
+    EXPECT_EQ(Blob("GET", Job(conn_, job, ""), alice_).status, 404);
+}
+
 // --- Connections and their jobs -----------------------------------------------------------------
 
 TEST_P(SyncJobApiTest, DeletingAConnectionRemovesItsJobsAndTheirRuns) {

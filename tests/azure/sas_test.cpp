@@ -181,6 +181,24 @@ TEST(SasTokenParsing, AcceptsTokensQueriesAndSasUrls) {
     EXPECT_EQ(NormalizeSasToken("&" + token + "&&"), token);
 }
 
+// Found by fuzz/sas_fuzz and fuzz/connection_string_fuzz (inputs in fuzz/regressions/): what
+// NormalizeSasToken returns is read back and normalized again, so it must not change then.
+TEST(SasTokenParsing, NormalizedTokensNormalizeToThemselves) {
+    const std::string token = "sv=2025-01-05&sr=b&sp=r&sig=a%2Bb%3D";
+    for (const std::string& given :
+         {"??" + token, "&?" + token, "https://acct.blob.core.windows.net/c/b??" + token,
+          "a=https://x&" + token, "?a=b://c&" + token}) {
+        SCOPED_TRACE(given);
+        const std::string normalized = NormalizeSasToken(given);
+        EXPECT_NE(normalized.front(), '?');
+        EXPECT_EQ(NormalizeSasToken(normalized), normalized);
+    }
+    EXPECT_EQ(NormalizeSasToken("a=https://x&" + token), "a=https://x&" + token);
+    EXPECT_THROW(NormalizeSasToken("?https://acct.blob.core.windows.net/c?" + token), core::Error);
+    EXPECT_THROW(NormalizeSasToken("sv=1\v&sig=x"), core::Error);
+    EXPECT_THROW(NormalizeSasToken(std::string("sv=1\0&sig=x", 11)), core::Error);
+}
+
 TEST(SasTokenParsing, RejectsBrokenTokensWithoutEchoingThem) {
     const std::string secret = "c2VjcmV0c2lnbmF0dXJl";
     const std::vector<std::string> cases = {"",

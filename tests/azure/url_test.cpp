@@ -80,6 +80,10 @@ TEST(Endpoints, NormalizesAndRejectsWhatCannotBeAnEndpoint) {
     EXPECT_THROW(NormalizeEndpoint("https://x/?a=b"), core::Error);
     EXPECT_THROW(NormalizeEndpoint("https://x/#f"), core::Error);
     EXPECT_THROW(NormalizeEndpoint("x.blob.core.windows.net"), core::Error);
+    // Found by fuzz/connection_string_fuzz: "...\r/" normalized to "...\r", which normalized
+    // again to something else.
+    EXPECT_THROW(NormalizeEndpoint("https://acct.blob.core.windows.net\r/"), core::Error);
+    EXPECT_THROW(NormalizeEndpoint("https://acct.blob.core.windows.net/a b"), core::Error);
 }
 
 TEST(Endpoints, BuildsContainerAndBlobUrls) {
@@ -117,6 +121,9 @@ TEST(Endpoints, TellsTheAccountName) {
               "devstoreaccount1");
     EXPECT_EQ(AccountNameFromEndpoint("http://localhost:10000"), "");
     EXPECT_EQ(AccountNameFromEndpoint("http://10.1.2.3"), "");
+    // Found by fuzz/api_fuzz: "%AC" decoded to a byte that made the API write invalid UTF-8.
+    EXPECT_EQ(AccountNameFromEndpoint("http://127.0.0.1:10000/devstor%ACcount1"), "");
+    EXPECT_EQ(AccountNameFromEndpoint("http://127.0.0.1:10000/dev%2Dstore"), "dev-store");
 }
 
 TEST(DotSegments, AreFoundOnlyAsWholeSegments) {
@@ -127,6 +134,16 @@ TEST(DotSegments, AreFoundOnlyAsWholeSegments) {
     EXPECT_FALSE(HasDotSegment("a..b/c.d"));
     EXPECT_FALSE(HasDotSegment(".hidden/..."));
     EXPECT_FALSE(HasDotSegment("a//b"));
+}
+
+// Found by fuzz/sas_fuzz: no encoding keeps a whole "." or ".." from being collapsed.
+TEST(DotSegments, NamesThatAreOneAreRefused) {
+    const std::string cloud = "https://acct.blob.core.windows.net";
+    EXPECT_THROW(BlobUrl(cloud, "c", "."), core::Error);
+    EXPECT_THROW(BlobUrl(cloud, "c", ".."), core::Error);
+    EXPECT_THROW(ContainerUrl(cloud, ".."), core::Error);
+    EXPECT_EQ(BlobUrl(cloud, "c", "..."), cloud + "/c/...");
+    EXPECT_EQ(BlobUrl(cloud, "c", "a/.."), cloud + "/c/a%2F..");
 }
 
 TEST(DotSegments, KeepTheirSlashesEncodedSoNoParserCollapsesThem) {

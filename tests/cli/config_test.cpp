@@ -41,6 +41,7 @@ TEST(Config, DefaultsMatchTheContract) {
     EXPECT_EQ(config.azure_authority_host, "https://login.microsoftonline.com");
     EXPECT_TRUE(config.master_keys.empty());
     EXPECT_EQ(config.max_transfers, 64U);
+    EXPECT_TRUE(config.auto_migrate);
 }
 
 TEST(Config, ReadsEveryVariable) {
@@ -53,12 +54,14 @@ TEST(Config, ReadsEveryVariable) {
         {"CERULEAN_ALLOW_SIGNUP", "false"},
         {"CERULEAN_SYNC_ROOT", "/srv/sync"},
         {"CERULEAN_WORKERS", "0"},
+        {"CERULEAN_WORKER_GRACE_SECONDS", "45"},
         {"CERULEAN_ALLOWED_ENDPOINT_SUFFIXES", ".example.net, .other.org"},
         {"CERULEAN_ALLOW_LOOPBACK_ENDPOINTS", "true"},
         {"CERULEAN_AZURE_AUTHORITY_HOST", "http://127.0.0.1:5000/"},
         {"CERULEAN_MAX_TRANSFERS", "8"},
         {"CERULEAN_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8"},
         {"CERULEAN_LOCAL_EMULATOR", "http://127.0.0.1:10000/devstoreaccount1/"},
+        {"CERULEAN_AUTO_MIGRATE", "false"},
     }));
     EXPECT_EQ(config.listen_host, "0.0.0.0");
     EXPECT_EQ(config.listen_port, 9090);
@@ -68,6 +71,7 @@ TEST(Config, ReadsEveryVariable) {
     EXPECT_EQ(config.token_ttl_seconds, 600);
     EXPECT_FALSE(config.allow_signup);
     EXPECT_EQ(config.workers, 0);
+    EXPECT_EQ(config.worker_grace_seconds, 45);
     EXPECT_EQ(config.allowed_endpoint_suffixes,
               (std::vector<std::string>{".example.net", ".other.org"}));
     EXPECT_TRUE(config.allow_loopback_endpoints);
@@ -76,6 +80,7 @@ TEST(Config, ReadsEveryVariable) {
     EXPECT_TRUE(config.trusted_proxies.Contains("10.20.30.40"));
     EXPECT_FALSE(config.trusted_proxies.Contains("127.0.0.2"));
     EXPECT_EQ(config.local_emulator_endpoint, "http://127.0.0.1:10000/devstoreaccount1");
+    EXPECT_FALSE(config.auto_migrate);
 }
 
 TEST(Config, MalformedSettingsFailWithOneLineNamingTheVariable) {
@@ -85,9 +90,14 @@ TEST(Config, MalformedSettingsFailWithOneLineNamingTheVariable) {
         ErrorOf(Env({{"CERULEAN_DATABASE_URL", "mysql://x"}})).rfind("CERULEAN_DATABASE_URL:", 0),
         0U);
     EXPECT_EQ(ErrorOf(Env({{"CERULEAN_WORKERS", "two"}})).rfind("CERULEAN_WORKERS:", 0), 0U);
+    EXPECT_EQ(ErrorOf(Env({{"CERULEAN_WORKER_GRACE_SECONDS", "-1"}}))
+                  .rfind("CERULEAN_WORKER_GRACE_SECONDS:", 0),
+              0U);
     EXPECT_EQ(ErrorOf(Env({{"CERULEAN_MAX_TRANSFERS", "0"}})).rfind("CERULEAN_MAX_TRANSFERS:", 0),
               0U);
     EXPECT_EQ(ErrorOf(Env({{"CERULEAN_ALLOW_SIGNUP", "maybe"}})).rfind("CERULEAN_ALLOW_SIGNUP:", 0),
+              0U);
+    EXPECT_EQ(ErrorOf(Env({{"CERULEAN_AUTO_MIGRATE", "later"}})).rfind("CERULEAN_AUTO_MIGRATE:", 0),
               0U);
     EXPECT_EQ(
         ErrorOf(Env({{"CERULEAN_TOKEN_TTL_SECONDS", "5"}})).rfind("CERULEAN_TOKEN_TTL_SECONDS:", 0),
@@ -115,6 +125,20 @@ TEST(Config, SecretErrorsNeverEchoTheSecret) {
     EXPECT_EQ(error.find("c2VjcmV0"), std::string::npos);
     EXPECT_NE(ErrorOf(Env({{"CERULEAN_MASTER_KEYS", "a:" + kKey + ",a:" + kKey}})).find("twice"),
               std::string::npos);
+}
+
+TEST(Config, ReadsTheLogFormatAndTheMetricsToken) {
+    const Config defaults = LoadConfig(Environment{});
+    EXPECT_EQ(defaults.log_format, core::log::LogFormat::kText);
+    EXPECT_TRUE(defaults.metrics_token.empty());
+    const Config set = LoadConfig(Env(
+        {{"CERULEAN_LOG_FORMAT", "json"}, {"CERULEAN_METRICS_TOKEN", "scrape-token-0123456789"}}));
+    EXPECT_EQ(set.log_format, core::log::LogFormat::kJson);
+    EXPECT_EQ(set.metrics_token, "scrape-token-0123456789");
+    EXPECT_EQ(ErrorOf(Env({{"CERULEAN_LOG_FORMAT", "yaml"}})).rfind("CERULEAN_LOG_FORMAT:", 0), 0U);
+    const std::string error = ErrorOf(Env({{"CERULEAN_METRICS_TOKEN", "short-tok"}}));
+    EXPECT_EQ(error.rfind("CERULEAN_METRICS_TOKEN:", 0), 0U);
+    EXPECT_EQ(error.find("short-tok"), std::string::npos);
 }
 
 TEST(Config, FirstRunCreatesPrivateKeyFilesAndLaterRunsReuseThem) {

@@ -1,52 +1,19 @@
 // Behind a reverse proxy (issue 16): real nginx on loopback in front of `cerulean serve`, and
 // clients bound to different loopback addresses. The server believes X-Forwarded-For only from
 // the proxy (CERULEAN_TRUSTED_PROXIES), so each client is throttled and logged by its own
-// address, and a client that forges the header to the server directly gains nothing.
+// address, and a client that forges the header to the server directly gains nothing. nginx runs
+// the configuration docs/DEPLOY.md shows (deploy/nginx, through tests/cli/nginx_fixture.hpp).
 
 #include <gtest/gtest.h>
 
-#include <fstream>
+#include <memory>
+#include <vector>
 
+#include "cli/nginx_fixture.hpp"
 #include "cli/serve_fixture.hpp"
 
 namespace cerulean::testing {
 namespace {
-
-// The shape docs and README give for nginx in front of Cerulean.
-constexpr std::string_view kNginxConfig = R"(daemon off;
-worker_processes 1;
-pid nginx.pid;
-events { worker_connections 256; }
-http {
-    access_log off;
-    client_body_temp_path body;
-    proxy_temp_path proxy;
-    fastcgi_temp_path fastcgi;
-    uwsgi_temp_path uwsgi;
-    scgi_temp_path scgi;
-    upstream cerulean { server 127.0.0.1:SERVER_PORT; }
-    server {
-        listen 127.0.0.1:PROXY_PORT;
-        client_max_body_size 0;
-        location / {
-            proxy_pass http://cerulean;
-            proxy_http_version 1.1;
-            proxy_set_header Host $host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
-            proxy_request_buffering off;
-            proxy_buffering off;
-        }
-    }
-}
-)";
-
-std::string Replace(std::string text, std::string_view what, const std::string& with) {
-    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at)) {
-        text.replace(at, what.size(), with);
-    }
-    return text;
-}
 
 int Status(const std::string& response) {
     return response.size() > 12 ? std::stoi(response.substr(9, 3)) : 0;
@@ -56,22 +23,10 @@ class ProxyTest : public ServeTest {
  protected:
     void SetUp() override {
         server_port_ = Serve({{"CERULEAN_TRUSTED_PROXIES", "127.0.0.1"}});
-        proxy_port_ = FreeLoopbackPort();
-        const auto dir = dir_.path() / "nginx";
-        std::filesystem::create_directories(dir);
-        std::ofstream(dir / "nginx.conf") << Replace(
-            Replace(std::string(kNginxConfig), "SERVER_PORT", std::to_string(server_port_)),
-            "PROXY_PORT", std::to_string(proxy_port_));
-        nginx_ = std::make_unique<ChildProcess>(
-            std::vector<std::string>{"nginx", "-p", dir.string(), "-c", "nginx.conf", "-e",
-                                     (dir / "error.log").string()},
-            dir / "nginx.out", ChildProcessOptions{});
-        bool listening = false;
-        for (int i = 0; i < 100 && !listening && nginx_->Running(); ++i) {
-            listening = WaitForTcp(proxy_port_, std::chrono::milliseconds(100));
-        }
-        ASSERT_TRUE(listening) << "nginx did not start:\n"
-                               << FileTail(dir / "error.log", 4096) << nginx_->LogTail();
+        // deploy/nginx's configuration, as docs/DEPLOY.md has it.
+        nginx_ =
+            std::make_unique<NginxProcess>(dir_.path() / "nginx", std::vector<int>{server_port_});
+        proxy_port_ = nginx_->port();
         for (const auto* email : {"ann@x.io", "ben@x.io"}) {
             const std::string body =
                 std::string(R"({"email":")") + email + R"(","password":"password123"})";
@@ -92,7 +47,7 @@ class ProxyTest : public ServeTest {
 
     int server_port_ = 0;
     int proxy_port_ = 0;
-    std::unique_ptr<ChildProcess> nginx_;
+    std::unique_ptr<NginxProcess> nginx_;
 };
 
 TEST_F(ProxyTest, OneClientsWrongPasswordsLockOutOnlyThatClient) {
@@ -118,10 +73,12 @@ TEST_F(ProxyTest, AForgedHeaderSentStraightToTheServerIsNotBelieved) {
               429);
     EXPECT_NE(LogWith("remote=127.0.0.5").find("remote=127.0.0.5"), std::string::npos);
     EXPECT_EQ(Log().find("remote=198.51.100."), std::string::npos);
-    // Through the proxy, a forged left-most entry does not hide the real address either.
+    // Through the proxy, a forged left-most entry does not hide the real address either, nor
+    // does a forged Forwarded header (which the server would read first: nginx drops it).
     for (int i = 0; i < 10; ++i) {
         EXPECT_EQ(SignIn("127.0.0.6", "ben@x.io", "wrong-pass", 0,
-                         "X-Forwarded-For: 198.51.100." + std::to_string(i) + "\r\n"),
+                         "X-Forwarded-For: 198.51.100." + std::to_string(i) +
+                             "\r\nForwarded: for=192.0.2." + std::to_string(i) + "\r\n"),
                   401);
     }
     EXPECT_EQ(SignIn("127.0.0.6", "ben@x.io", "password123", 0, "X-Forwarded-For: 203.0.113.8\r\n"),

@@ -87,6 +87,66 @@ TEST_F(ServeTest, RefusesADatabaseNewerThanTheBinary) {
     EXPECT_NE(Log().find("newer than this Cerulean binary"), std::string::npos) << Log();
 }
 
+TEST_F(ServeTest, WithoutAutoMigrationAnOutdatedOrNewerSchemaStopsServeAndWorker) {
+    const std::string url = "sqlite://" + (dir_.path() / "manual.db").string();
+    const std::vector<std::pair<std::string, std::string>> env{
+        {"CERULEAN_DATABASE_URL", url},
+        {"CERULEAN_AUTO_MIGRATE", "false"},
+        {"CERULEAN_MASTER_KEYS", "k1:" + std::string(43, 'K') + "="}};
+    const auto migrations = store::BuiltinMigrations();
+    const int latest = migrations.back().version;
+    {
+        // The schema of the release before: one migration behind this binary.
+        store::DatabaseOptions options;
+        options.url = url;
+        auto db = store::Database::Open(options);
+        store::Migrate(*db, migrations.first(migrations.size() - 1));
+    }
+    const std::string behind = "the database schema is at version " + std::to_string(latest - 1) +
+                               ", behind this binary's " + std::to_string(latest) +
+                               ": run `cerulean migrate`";
+    for (const char* command : {"serve", "worker"}) {
+        const std::size_t logged = Log().size();
+        EXPECT_EQ(Run({command}, env), 1) << command;
+        EXPECT_NE(Log().find("cerulean: " + behind + "\n", logged), std::string::npos)
+            << command << "\n"
+            << Log();
+    }
+    // `cerulean migrate` applies it once; then both start.
+    EXPECT_EQ(Run({"migrate"}, env), 0) << Log();
+    EXPECT_NE(
+        Log().find("from version " + std::to_string(latest - 1) + " to " + std::to_string(latest)),
+        std::string::npos)
+        << Log();
+    const int port = Serve(env);
+    const std::string ready = HttpGet(port, "/readyz");
+    EXPECT_EQ(ready.rfind("HTTP/1.1 200", 0), 0U) << ready;
+    EXPECT_EQ(server_->Stop(SIGTERM, 15s), 0) << Log();
+
+    // A schema newer than this binary (a newer release migrated it) stops both, with or
+    // without auto-migration.
+    {
+        store::DatabaseOptions options;
+        options.url = url;
+        auto db = store::Database::Open(options);
+        std::vector<store::Migration> future(migrations.begin(), migrations.end());
+        future.push_back({latest + 1, "future", "CREATE TABLE future (x INTEGER);"});
+        store::Migrate(*db, future);
+    }
+    auto automatic = env;
+    automatic[1].second = "true";
+    for (const auto& settings : {env, automatic}) {
+        for (const char* command : {"serve", "worker"}) {
+            const std::size_t logged = Log().size();
+            EXPECT_EQ(Run({command}, settings), 1) << command;
+            EXPECT_NE(Log().find("newer than this Cerulean binary knows", logged),
+                      std::string::npos)
+                << command << "\n"
+                << Log();
+        }
+    }
+}
+
 TEST_F(ServeTest, BadSettingFailsWithOneLineNamingIt) {
     EXPECT_EQ(Run({"serve"}, {{"CERULEAN_WORKERS", "lots"}}), 2);
     const std::string log = Log();

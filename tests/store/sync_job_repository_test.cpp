@@ -301,6 +301,40 @@ TEST_P(SyncJobRepositoryTest, DeletingTheJobOrItsConnectionRemovesItsRunsAndTheH
     EXPECT_EQ(repo_->CountLive(), 0);
 }
 
+TEST_P(SyncJobRepositoryTest, StatsCountTheLiveQueueAtAMoment) {
+    const QueueStats empty = repo_->Stats(kT0);
+    EXPECT_EQ(empty.queued, 0);
+    EXPECT_EQ(empty.running, 0);
+    EXPECT_EQ(empty.due, 0);
+    EXPECT_FALSE(empty.oldest_due);
+    EXPECT_EQ(empty.active_leases, 0);
+
+    Create(std::nullopt, kT0);  // due at kT0: claimed below
+    Create(std::nullopt, kT0 + 1000);
+    Create(std::nullopt, kT0 + 2000);
+    const auto claimed = repo_->Claim("w/0", kT0 + 500, kLease);
+    ASSERT_TRUE(claimed);
+    const QueueStats at = repo_->Stats(kT0 + 1500);
+    EXPECT_EQ(at.queued, 2);
+    EXPECT_EQ(at.running, 1);
+    EXPECT_EQ(at.due, 1);  // the third is not due yet
+    EXPECT_EQ(at.oldest_due, kT0 + 1000);
+    EXPECT_EQ(at.active_leases, 1);
+
+    // Past the lease, the running run's worker is presumed gone.
+    const QueueStats later = repo_->Stats(kT0 + 500 + kLease.count() + 1);
+    EXPECT_EQ(later.due, 2);
+    EXPECT_EQ(later.oldest_due, kT0 + 1000);
+    EXPECT_EQ(later.active_leases, 0);
+
+    // Ended runs are history, not queue.
+    ASSERT_TRUE(
+        repo_->Finish(claimed->run.id, "w/0", {RunStatus::kSucceeded, {}, {}, {}, {}}, kT0 + 1600));
+    const QueueStats after = repo_->Stats(kT0 + 1600);
+    EXPECT_EQ(after.running, 0);
+    EXPECT_EQ(after.queued, 2);
+}
+
 CERULEAN_ON_BOTH_DATABASES(SyncJobRepositoryTest);
 
 }  // namespace

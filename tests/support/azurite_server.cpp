@@ -130,6 +130,12 @@ void AzuriteServer::Stop() {
     process_.reset();
 }
 
+void AzuriteServer::Kill() {
+    if (!process_) return;
+    process_->Stop(SIGKILL, kStopGrace);
+    process_.reset();
+}
+
 void AzuriteServer::Restart() {
     Stop();
     Start();

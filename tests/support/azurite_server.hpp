@@ -65,6 +65,9 @@ class AzuriteServer {
     void Stop();
     /// Stop() then Start() on the same port, e.g. to drop connections in the middle of a request.
     void Restart();
+    /// Kills Azurite with SIGKILL, as a crash would (no chance to save what it holds in
+    /// memory). The port stays reserved for Start().
+    void Kill();
 
  private:
     AzuriteOptions options_;

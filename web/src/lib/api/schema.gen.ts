@@ -423,7 +423,7 @@ export interface paths {
         };
         /**
          * Follow the latest run's progress
-         * @description Server-sent events about the job's latest run: `event: progress` with `data:` the SyncRun as JSON at once, then at most about four a second while it changes; a comment line `: keep-alive` every 15 s; then `event: end` with the final SyncRun, and the stream closes. A job whose latest run has already ended gets only `end`. Needs the bearer token like every route: browsers read it with `fetch()` and a ReadableStream (EventSource cannot send `Authorization`); never put a token in a URL.
+         * @description Server-sent events about the job's latest run: `event: progress` with `data:` the SyncRun as JSON at once, then at most about four a second while it changes; a comment line `: keep-alive` every 15 s; then `event: end` with the final SyncRun, and the stream closes. A job whose latest run has already ended gets only `end`. A job deleted while its stream is open ends it with `end` and its run `cancelled` (`error_code`: `sync_job_deleted`), as deleting a job cancels its run. Needs the bearer token like every route: browsers read it with `fetch()` and a ReadableStream (EventSource cannot send `Authorization`); never put a token in a URL.
          */
         get: operations["streamSyncJobEvents"];
         put?: never;
@@ -713,6 +713,26 @@ export interface paths {
         };
         /** Liveness */
         get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Metrics
+         * @description Prometheus metrics in the text exposition format 0.0.4: HTTP requests by method, route template and status, their latency and body bytes; Azure Storage calls by operation and status, their failures, latency, retries and throttling; database pool waits; the sync queue (runs queued and running, queue depth and the oldest due run's wait, active leases) and runs finished. Labels hold route templates and operation names, never an id, a blob name, an email or a secret. Open when `CERULEAN_METRICS_TOKEN` is not set (keep it off the public side of the proxy then); otherwise `Authorization: Bearer <CERULEAN_METRICS_TOKEN>` is required.
+         */
+        get: operations["getMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1147,6 +1167,13 @@ export interface components {
             uploaded?: components["schemas"]["BlobItem"][];
         };
         ReadyStatus: {
+            /** @description What was checked: the database, and whether the queue of sync runs is served by this server's workers (`served`) or by `cerulean worker` processes (`elsewhere`: this server runs none). */
+            checks: {
+                /** @constant */
+                database: "ok";
+                /** @enum {unknown} */
+                queue: "served" | "elsewhere";
+            };
             /** @description The database's migration version. */
             schema_version: number;
             /** @constant */
@@ -3621,6 +3648,7 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyAttempts"];
         };
     };
     getSwaggerUi: {
@@ -3712,6 +3740,44 @@ export interface operations {
             };
         };
     };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metrics. */
+            200: {
+                headers: {
+                    /** @description `no-store` */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example # HELP cerulean_http_requests_total HTTP requests answered, by method, route template and status.
+                     *     # TYPE cerulean_http_requests_total counter
+                     *     cerulean_http_requests_total{method="GET",route="/api/v1/azure_blob/connections/{id}/containers",status="200"} 42
+                     */
+                    "text/plain": string;
+                };
+            };
+            /** @description `CERULEAN_METRICS_TOKEN` is set and the request does not carry it as a bearer token (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getReadiness: {
         parameters: {
             query?: never;
@@ -3721,7 +3787,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The database is reachable and fully migrated. */
+            /** @description The database is reachable and fully migrated, and, where this server runs sync workers, they are serving the queue. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3730,7 +3796,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReadyStatus"];
                 };
             };
-            /** @description The database is unreachable or not migrated (`not_ready`). */
+            /** @description Not ready (`not_ready`): `checks` names the failed check in a fixed phrase: `database` (`unreachable`, or the schema is not current), or `queue` (`stalled`: this server's workers have gone quiet, or a due run waits although they find nothing to claim). */
             503: {
                 headers: {
                     [name: string]: unknown;
