@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,11 @@ service::AuditOrigin OriginOf(const http::Request& request);
 /// The signed-in user of a request: its bearer token checked (401 with WWW-Authenticate when
 /// missing or invalid, 403 "inactive_user"). Runs before any body is read.
 http::Task<core::User> Authenticate(ApiContext& context, const http::Request& request);
+
+/// Authenticate without suspending, where the user can be read at once (SQLite with a free
+/// session: see service::UserService::TryAuthenticateNow); the same checks and errors. Nullopt
+/// when it cannot: the caller then awaits Authenticate.
+std::optional<core::User> AuthenticateNow(ApiContext& context, const http::Request& request);
 
 /// The bearer token of a request (401 when there is none).
 std::string BearerToken(const http::Request& request);

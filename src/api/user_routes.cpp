@@ -83,10 +83,11 @@ void AddUserRoutes(http::Router& router, ApiContext& context) {
     });
 
     router.Add("GET", "/api/v1/users/me", [&context](Request& request) -> Task<Response> {
-        // No database work beyond the authentication, which runs without a thread hop when it
-        // can (see Authenticate).
-        const core::User me = co_await Authenticate(context, request);
-        co_return JsonText(200, UserJsonText(me));
+        // No database work beyond the authentication, which runs without a thread hop (or a
+        // coroutine of its own) when it can.
+        std::optional<core::User> me = AuthenticateNow(context, request);
+        if (!me) me = co_await Authenticate(context, request);
+        co_return JsonText(200, UserJsonText(*me));
     });
 
     router.Add("PATCH", "/api/v1/users/me", [&context](Request& request) -> Task<Response> {

@@ -208,7 +208,8 @@ void WithSafeValue(const Field& field, Append append) {
     switch (field.kind) {
         case FieldKind::kUrl:
             // Without a query or an '@' (userinfo) there is nothing RedactUrl would change.
-            if (value.find_first_of("?@") == std::string_view::npos) {
+            if (std::none_of(value.begin(), value.end(),
+                             [](char c) { return c == '?' || c == '@'; })) {
                 append(value);
             } else {
                 append(RedactUrl(value));
@@ -225,7 +226,19 @@ void WithSafeValue(const Field& field, Append append) {
 
 // The time of a line: RFC 3339 UTC with milliseconds (FormatRfc3339Millis), appended in place.
 void AppendTimestamp(std::string& out, UnixMillis t) {
-    AppendRfc3339(out, t);  // "...T12:34:56Z"
+    // The date and time to the second, formatted once a second per thread.
+    struct Second {
+        UnixMillis start = -1;  // of the second formatted in `text`
+        std::string text;       // "2026-01-02T03:04:05Z"
+    };
+    thread_local Second second;
+    const UnixMillis start = t - (((t % 1000) + 1000) % 1000);
+    if (start != second.start) {
+        second.text.clear();
+        AppendRfc3339(second.text, start);
+        second.start = start;
+    }
+    out.append(second.text);  // "...T12:34:56Z"
     out.back() = '.';
     const auto millis = static_cast<unsigned>(((t % 1000) + 1000) % 1000);
     out.push_back(static_cast<char>('0' + millis / 100));
@@ -331,7 +344,7 @@ void WriteLines(std::string_view lines) {
 // waits for a write(2). Never destroyed: the flusher thread and the exit handler may use it
 // while the process exits.
 struct Sink {
-    std::mutex write_mutex;
+    std::timed_mutex write_mutex;
     std::mutex mutex;
     std::condition_variable wake;
     std::string pending;
@@ -371,7 +384,11 @@ void WritePendingAnd(Sink& sink, std::string_view line) {
 }
 
 void FlushAtExit() {
-    Flush();
+    // Not forever: a thread stuck writing to a stderr nobody reads must not hold up the exit.
+    Sink& sink = TheSink();
+    if (!sink.write_mutex.try_lock_for(std::chrono::seconds(2))) return;
+    const std::lock_guard lock(sink.write_mutex, std::adopt_lock);
+    WritePendingAnd(sink, {});
 }
 
 void StartFlusher(Sink& sink) {

@@ -62,7 +62,8 @@ struct TokenSignerOptions {
 /// secret (libjwt). Verification accepts only HS256 under that secret, with every claim present
 /// and an integer where one is expected; "none" and every other algorithm are refused.
 /// A token that verified once is remembered (its exact bytes, found by a keyed hash and
-/// compared in constant time) until its `exp`, and answers from memory after that.
+/// compared in constant time) until its `exp`, and answers from memory after that; each
+/// thread also keeps the last two it verified, compared in constant time without a lock.
 /// Thread-safe: each call uses its own libjwt objects, and the cache has its own lock.
 class TokenSigner {
  public:
@@ -98,6 +99,8 @@ class TokenSigner {
 
     SecretBytes secret_;
     TokenSignerOptions options_;
+    std::uint64_t id_;  // this signer's, unique in the process (its tokens' slots in a thread's
+                        // recent tokens)
     std::unique_ptr<VerifiedCache> cache_;
 };
 

@@ -63,9 +63,11 @@ std::vector<std::pair<std::string, std::string>> ParseQuery(std::string_view que
 }
 
 Request::Request(std::string method, std::string target)
-    : method_(std::move(method)),
-      target_(std::move(target)),
-      body_(std::make_shared<StringBodySource>(std::string{})) {
+    : Request(std::move(method), std::move(target),
+              std::make_shared<StringBodySource>(std::string{})) {}
+
+Request::Request(std::string method, std::string target, std::shared_ptr<BodySource> body)
+    : method_(std::move(method)), target_(std::move(target)), body_(std::move(body)) {
     const std::string_view t = target_;
     const auto q = t.find('?');
     path_ = std::string(t.substr(0, q));

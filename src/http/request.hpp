@@ -52,6 +52,8 @@ class Request {
  public:
     /// A request without a body.
     Request(std::string method, std::string target);
+    /// A request whose body comes from `body` (never null).
+    Request(std::string method, std::string target, std::shared_ptr<BodySource> body);
 
     /// Upper-case method, e.g. "GET".
     [[nodiscard]] const std::string& method() const { return method_; }

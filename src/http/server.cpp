@@ -100,10 +100,13 @@ struct Connection : std::enable_shared_from_this<Connection> {
 
     void StartWatchdog() { Arm(Clock::now() + period); }
 
-    void Finish() {
+    void Finish() noexcept {
         finished = true;
         ++watch;
-        timer.cancel();
+        try {
+            timer.cancel();
+        } catch (...) {  // NOLINT(bugprone-empty-catch): the stale wait then ends on its own
+        }
     }
 
  private:
@@ -386,6 +389,9 @@ void AppendHead(std::string& out, int status, const Headers& headers, std::strin
     out.append("\r\n"sv);
 }
 
+// The io_context the calling thread runs, when it is one of a Server's I/O threads.
+thread_local asio::io_context* t_running = nullptr;
+
 // An I/O thread's own io_context: its connections live on it alone, so nothing of theirs is
 // shared with another thread (no strand, no cross-thread wake-up), and the scheduler is told
 // so (concurrency hint 1: completions queue per thread, without the scheduler's lock).
@@ -580,6 +586,11 @@ asio::awaitable<std::pair<bool, std::uint64_t>> Server::Impl::Write(Connection& 
 asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
     auto& socket = conn->socket;
     conn->StartWatchdog();
+    // However the session ends, its watchdog stops (it holds the connection).
+    struct StopWatchdog {
+        Connection& conn;
+        ~StopWatchdog() { conn.Finish(); }
+    } const stop_watchdog{*conn};
     beast::flat_buffer buffer;
     std::string remote;
     {
@@ -656,7 +667,11 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
         }
         const auto started = std::chrono::steady_clock::now();
         const bool client_keep_alive = parser.keep_alive();
-        Request request(std::move(parser.method), std::move(parser.target));
+        const bool expect_continue =
+            EqualsIgnoreCase(parser.headers.Get("Expect").value_or(""), "100-continue");
+        auto body = std::make_shared<SocketBody>(*conn, buffer, parser, options.body_timeout,
+                                                 expect_continue);
+        Request request(std::move(parser.method), std::move(parser.target), body);
         request.headers() = std::move(parser.headers);
         const auto client_id = request.headers().Get("X-Request-Id");
         request.set_request_id(client_id && IsValidRequestId(*client_id) ? std::string(*client_id)
@@ -667,11 +682,6 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
                 ? ResolveClientAddress(remote, request.headers(), options.trusted_proxies).address
                 : peer_client;
         request.set_remote_address(client);
-        const bool expect_continue =
-            EqualsIgnoreCase(request.headers().Get("Expect").value_or(""), "100-continue");
-        auto body = std::make_shared<SocketBody>(*conn, buffer, parser, options.body_timeout,
-                                                 expect_continue);
-        request.set_body(body);
 
         Response response;
         try {
@@ -743,7 +753,6 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
         conn->Done();
     }
     socket.close(ec);
-    conn->Finish();
     CountOpenConnections(-1);
     std::lock_guard lock(mu);
     connections.erase(conn.get());
@@ -845,16 +854,29 @@ void Server::Run(bool handle_signals) {
     asio::co_spawn(impl.acceptor.get_executor(), impl.Accept(), asio::detached);
     std::vector<std::thread> pool;
     pool.reserve(impl.workers.size() - 1);
-    for (std::size_t i = 1; i < impl.workers.size(); ++i) {
-        pool.emplace_back([&impl, i] { impl.workers[i]->io.run(); });
-    }
-    impl.workers.front()->io.run();
+    const auto run = [&impl](std::size_t i) {
+        asio::io_context& io = impl.workers[i]->io;
+        asio::io_context* const outer = t_running;
+        t_running = &io;
+        io.run();
+        t_running = outer;
+    };
+    for (std::size_t i = 1; i < impl.workers.size(); ++i) pool.emplace_back(run, i);
+    run(0);
     for (auto& thread : pool) thread.join();
     core::log::Info("http.stopped");  // also writes out the access log lines still buffered
 }
 
 void Server::Stop() {
     impl_->BeginShutdown();
+}
+
+bool DeferToEndOfRound(void (*fn)()) {
+    if (t_running == nullptr) return false;
+    // The thread runs this io_context alone (concurrency hint 1), in order: what is posted now
+    // runs after what is queued, and the reactor's next completions are queued after it.
+    asio::post(*t_running, fn);
+    return true;
 }
 
 }  // namespace cerulean::http

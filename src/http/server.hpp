@@ -60,4 +60,11 @@ class Server {
     std::unique_ptr<Impl> impl_;
 };
 
+/// For work that the requests handled in one round of an I/O thread's event loop can share
+/// (an SQLite read transaction): queues `fn` to run on the calling thread after the handlers
+/// already queued there, and before any queued later (among them every request read from a
+/// socket from now on). False, and `fn` is not queued, when the calling thread is not one of
+/// a Server's I/O threads running.
+bool DeferToEndOfRound(void (*fn)());
+
 }  // namespace cerulean::http

@@ -223,14 +223,14 @@ UserService::Subject UserService::TokenSubject(std::string_view token) const {
     return {id, claims->ver};
 }
 
-core::User UserService::Checked(const std::optional<core::User>& user, const Subject& subject) {
+core::User UserService::Checked(std::optional<core::User> user, const Subject& subject) {
     if (!user) throw InvalidToken();
     // Before the version check: deactivation also raises the token version, and the holder of
     // a genuine token of a deactivated user is told why (403 inactive_user), as the contract
     // says, rather than that the token is bad.
     if (!user->is_active) throw Inactive();
     if (user->token_version != subject.version) throw InvalidToken();
-    return *user;
+    return std::move(*user);
 }
 
 core::User UserService::Authenticate(std::string_view token) {
@@ -238,14 +238,15 @@ core::User UserService::Authenticate(std::string_view token) {
     return Checked(users_.FindById(subject.id), subject);
 }
 
-std::optional<core::User> UserService::TryAuthenticateNow(std::string_view token) {
+std::optional<core::User> UserService::TryAuthenticateNow(std::string_view token,
+                                                          bool (*batch_end)(void (*)())) {
     // Only SQLite is read without waiting (see TryWithSessionNow): elsewhere, not even the
     // token is checked here, as the caller's Authenticate will.
     if (db_->dialect() != store::Dialect::kSqlite) return std::nullopt;
     const Subject subject = TokenSubject(token);
     std::optional<core::User> user;
-    if (!users_.TryFindByIdNow(subject.id, user)) return std::nullopt;
-    return Checked(user, subject);
+    if (!users_.TryFindByIdNow(subject.id, user, batch_end)) return std::nullopt;
+    return Checked(std::move(user), subject);
 }
 
 core::User UserService::UpdateSelf(const core::User& me, const SelfUpdate& update) {

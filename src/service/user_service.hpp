@@ -91,7 +91,9 @@ class UserService {
     /// Authenticate on the calling thread, when the user can be read without waiting (SQLite
     /// with a free session, see store::TryWithSessionNow): the same checks, the same errors.
     /// Nullopt when it cannot, and Authenticate must then be called where waiting is fine.
-    std::optional<core::User> TryAuthenticateNow(std::string_view token);
+    /// `batch_end`: see store::TryWithSessionNow (an I/O thread's reads share a transaction).
+    std::optional<core::User> TryAuthenticateNow(std::string_view token,
+                                                 bool (*batch_end)(void (*)()) = nullptr);
 
     /// Applies a user's change of their own account.
     core::User UpdateSelf(const core::User& me, const SelfUpdate& update);
@@ -116,7 +118,7 @@ class UserService {
     [[nodiscard]] Subject TokenSubject(std::string_view token) const;
     /// The subject's user as read, checked: 401 "invalid_token" when gone or the token is
     /// revoked, 403 "inactive_user".
-    static core::User Checked(const std::optional<core::User>& user, const Subject& subject);
+    static core::User Checked(std::optional<core::User> user, const Subject& subject);
 
     std::shared_ptr<store::Database> db_;
     store::UserRepository users_;

@@ -264,35 +264,137 @@ void WithSession(Database& db, const std::function<void(Session&)>& fn) {
     lease.Translating([&] { fn(lease.session()); });
 }
 
-bool TryWithSessionNow(Database& db, const std::function<void(Session&)>& fn) {
-    Database::Impl& impl = db.impl();
-    if (impl.dialect != Dialect::kSqlite) return false;
-    std::size_t position = 0;
-    if (!impl.pool.try_lease(position, 0)) return false;
-    soci::session& sql = impl.pool.at(position);
-    sqlite_api::sqlite3* const handle =
-        static_cast<soci::sqlite3_session_backend*>(sql.get_backend())->conn_;
-    // Busy or locked fails at once instead of sleeping on the caller's thread; the busy
-    // timeout is back before the session is.
-    sqlite_api::sqlite3_busy_timeout(handle, 0);
-    struct Restore {
-        ~Restore() {
-            sqlite_api::sqlite3_busy_timeout(handle, impl.busy_timeout_ms);
-            impl.pool.give_back(position);
+namespace {
+
+// A session leased at once from a SQLite database's pool, its busy wait off (busy or locked
+// fails at once instead of sleeping on the caller's thread) until it is given back.
+class QuickLease {
+ public:
+    // An empty lease when `db` is null or has no session free.
+    explicit QuickLease(std::shared_ptr<Database> db) : db_(std::move(db)) {
+        if (!db_) return;
+        Database::Impl& impl = db_->impl();
+        if (!impl.pool.try_lease(position_, 0)) {
+            db_.reset();
+            return;
         }
-        Database::Impl& impl;
-        sqlite_api::sqlite3* handle;
-        std::size_t position;
-    } const restore{impl, handle, position};
-    Session session(sql, *impl.statements[position]);
+        handle_ = static_cast<soci::sqlite3_session_backend*>(impl.pool.at(position_).get_backend())
+                      ->conn_;
+        sqlite_api::sqlite3_busy_timeout(handle_, 0);
+    }
+    ~QuickLease() { Release(); }
+    QuickLease(const QuickLease&) = delete;
+    QuickLease& operator=(const QuickLease&) = delete;
+    QuickLease(QuickLease&& other) noexcept
+        : db_(std::move(other.db_)), position_(other.position_), handle_(other.handle_) {}
+    QuickLease& operator=(QuickLease&& other) noexcept {
+        if (this != &other) {
+            Release();
+            db_ = std::move(other.db_);
+            position_ = other.position_;
+            handle_ = other.handle_;
+        }
+        return *this;
+    }
+
+    explicit operator bool() const noexcept { return db_ != nullptr; }
+    [[nodiscard]] const std::shared_ptr<Database>& db() const noexcept { return db_; }
+    [[nodiscard]] sqlite_api::sqlite3* handle() const noexcept { return handle_; }
+    Session session() {
+        Database::Impl& impl = db_->impl();
+        return {impl.pool.at(position_), *impl.statements[position_]};
+    }
+
+    // Gives the session back, with its busy timeout as configured.
+    void Release() noexcept {
+        if (!db_) return;
+        Database::Impl& impl = db_->impl();
+        sqlite_api::sqlite3_busy_timeout(handle_, impl.busy_timeout_ms);
+        impl.pool.give_back(position_);
+        db_.reset();
+    }
+
+ private:
+    std::shared_ptr<Database> db_;
+    std::size_t position_ = 0;
+    sqlite_api::sqlite3* handle_ = nullptr;
+};
+
+// Runs one statement of no rows (BEGIN, COMMIT) on the session's cached statements.
+void Execute(Session& session, std::string_view sql) {
+    Rows rows = session.Query(sql);
+    while (rows.Next()) {
+    }
+}
+
+// The calling thread's read batch (see TryWithSessionNow): a lease whose session, from the
+// batch's second read on, is inside a read transaction (BEGIN: its snapshot is taken by the
+// read that follows).
+struct ReadBatch {
+    QuickLease lease{nullptr};
+
+    // Ends the transaction and gives the session back. Never throws: a session that cannot
+    // leave its transaction has it rolled back, and failing that its statements dropped.
+    void End() noexcept {
+        if (!lease) return;
+        sqlite_api::sqlite3* const handle = lease.handle();
+        if (sqlite_api::sqlite3_get_autocommit(handle) == 0) {
+            try {
+                Session session = lease.session();
+                Execute(session, "COMMIT");
+            } catch (...) {  // NOLINT(bugprone-empty-catch): rolled back below
+            }
+            if (sqlite_api::sqlite3_get_autocommit(handle) == 0) {
+                sqlite_api::sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);
+            }
+        }
+        lease.Release();
+    }
+
+    ~ReadBatch() { End(); }
+};
+
+thread_local ReadBatch t_batch;
+
+}  // namespace
+
+void EndReadBatch() noexcept {
+    t_batch.End();
+}
+
+bool TryWithSessionNow(const std::shared_ptr<Database>& db, const std::function<void(Session&)>& fn,
+                       BatchEnd batch_end) {
+    if (db->dialect() != Dialect::kSqlite) return false;
+    // In the thread's open batch, when the caller batches and it is on this database.
+    const bool join = batch_end != nullptr && t_batch.lease && t_batch.lease.db() == db;
+    bool begin = false;
+    QuickLease alone{nullptr};
+    if (join) {
+        // The batch's second read begins the transaction that the later ones share: its
+        // snapshot is taken now, after every request of the round was received.
+        begin = sqlite_api::sqlite3_get_autocommit(t_batch.lease.handle()) != 0;
+    } else {
+        QuickLease lease(db);
+        if (!lease) return false;
+        // A batch when none is open and its end can be arranged; else a read of its own. A
+        // batch's first read is a read of its own too (a round of one request costs no BEGIN
+        // and COMMIT); the batch keeps its session for the reads that may follow.
+        if (batch_end != nullptr && !t_batch.lease && batch_end(&EndReadBatch)) {
+            t_batch.lease = std::move(lease);
+        } else {
+            alone = std::move(lease);
+        }
+    }
+    QuickLease& lease = alone ? alone : t_batch.lease;
+    Session session = lease.session();
     try {
+        if (begin) Execute(session, "BEGIN");
         fn(session);
-    } catch (const soci::soci_error& e) {
-        if (const auto* lite = dynamic_cast<const soci::sqlite3_soci_error*>(&e);
-            lite != nullptr && ((lite->result() & 0xff) == 5 || (lite->result() & 0xff) == 6)) {
-            return false;
-        }
-        throw DatabaseError(e);
+    } catch (const std::exception&) {
+        // Busy or locked (with the busy wait off), or anything else: the caller does it the
+        // ordinary way, which waits as configured and fails as it always did.
+        if (!alone) t_batch.End();
+        return false;
     }
     return true;
 }

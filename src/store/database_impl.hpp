@@ -72,13 +72,29 @@ void WithTransaction(Database& db, const std::function<void(Session&)>& fn);
 void WithSession(Database& db, const std::function<void(Session&)>& fn);
 
 /// For a short read on a thread that must not wait (an I/O thread): runs `fn` with a session
-/// (autocommit) at once, when the database is SQLite (a read of a few rows is a few
-/// microseconds of CPU; WAL readers take no lock a writer holds) and a session is free right
-/// now, with SQLite's busy wait off. True when `fn` ran to its end. False when it did not run
-/// (PostgreSQL: a network round trip; every session leased), or stopped because SQLite said
-/// the database is busy or locked: the caller then runs it with WithSession on a thread that
-/// may wait. Other database errors become core::Error, as with WithSession.
-bool TryWithSessionNow(Database& db, const std::function<void(Session&)>& fn);
+/// at once, when the database is SQLite (a read of a few rows is a few microseconds of CPU;
+/// WAL readers take no lock a writer holds) and a session is free right now, with SQLite's
+/// busy wait off. True when `fn` ran to its end. False when it did not run (PostgreSQL: a
+/// network round trip; every session leased), or failed (SQLite said the database is busy or
+/// locked, or anything else): the caller then runs it with WithSession on a thread that may
+/// wait, which fails as it always did if the failure was not a passing one.
+///
+/// With `batch_end`, reads of the calling thread share one read transaction (a read batch):
+/// beginning and ending one is most of a read by key (two fcntl(2) locks, the WAL index), and
+/// an I/O thread handles several requests in one round of its event loop. When a read begins a
+/// batch, it calls `batch_end(EndReadBatch)`, which must run EndReadBatch on this thread after
+/// the work already queued there and before any work queued later (an event loop's end of
+/// round: http::DeferToEndOfRound), and return false when it cannot (the read then runs
+/// alone). The batch's first read runs on its own; the second begins the transaction the
+/// others join. Its snapshot is taken after every request the batch serves was received, as
+/// a read of its own would be: a change committed before a request arrived is always seen.
+using BatchEnd = bool (*)(void (*end)());
+bool TryWithSessionNow(const std::shared_ptr<Database>& db, const std::function<void(Session&)>& fn,
+                       BatchEnd batch_end = nullptr);
+
+/// Ends the calling thread's read batch, if one is open (its transaction, and its session's
+/// lease). See TryWithSessionNow.
+void EndReadBatch() noexcept;
 
 /// `SELECT <Row::kColumns> FROM <tail>`.
 template <class Row>

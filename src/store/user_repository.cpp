@@ -83,8 +83,10 @@ std::optional<core::User> UserRepository::FindById(std::int64_t id) {
     return user;
 }
 
-bool UserRepository::TryFindByIdNow(std::int64_t id, std::optional<core::User>& user) {
-    return TryWithSessionNow(*db_, [&](Session& session) { user = SelectById(session, id); });
+bool UserRepository::TryFindByIdNow(std::int64_t id, std::optional<core::User>& user,
+                                    bool (*batch_end)(void (*)())) {
+    return TryWithSessionNow(
+        db_, [&](Session& session) { user = SelectById(session, id); }, batch_end);
 }
 
 std::optional<core::User> UserRepository::FindByEmail(const std::string& email) {

@@ -39,9 +39,11 @@ class UserRepository {
     core::User Create(core::User user);
     /// The user with `id`.
     std::optional<core::User> FindById(std::int64_t id);
-    /// FindById on the calling thread without waiting (see TryWithSessionNow): true with
-    /// `user` set when it could; false when FindById must be called where waiting is fine.
-    bool TryFindByIdNow(std::int64_t id, std::optional<core::User>& user);
+    /// FindById on the calling thread without waiting (see TryWithSessionNow, and its read
+    /// batches for `batch_end`): true with `user` set when it could; false when FindById must
+    /// be called where waiting is fine.
+    bool TryFindByIdNow(std::int64_t id, std::optional<core::User>& user,
+                        bool (*batch_end)(void (*)()) = nullptr);
     /// The user with `email` (case-insensitive).
     std::optional<core::User> FindByEmail(const std::string& email);
     /// Users ordered by id.

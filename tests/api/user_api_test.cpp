@@ -1,7 +1,17 @@
 // Authentication and users (shared/API.md "Authentication"), on SQLite and PostgreSQL.
 
+#include <array>
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
+#include <thread>
+#include <vector>
+
 #include "api/api_fixture.hpp"
+#include "api/blob_fixture.hpp"
 #include "crypto/encoding.hpp"
+#include "store/user_repository.hpp"
 
 namespace cerulean::testing {
 namespace {
@@ -174,6 +184,86 @@ TEST_P(UserApiTest, PasswordChangeNeedsTheCurrentOneAndRevokesEarlierTokens) {
     EXPECT_EQ(Call("GET", "/api/v1/users/me", {}, token).status, 401);
     EXPECT_EQ(Call("GET", "/api/v1/users/me", {}, Login("gina@x.io", "new-password-1")).status,
               200);
+}
+
+// The status of each response a keep-alive connection gets to GET /api/v1/users/me, with the
+// time each request was sent.
+struct Sent {
+    std::chrono::steady_clock::time_point at;
+    int status = 0;
+};
+
+std::vector<Sent> AskWhoAmI(int port, const std::string& token, const std::atomic<bool>& stop) {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket socket(io);
+    socket.connect({boost::asio::ip::address_v4::loopback(), static_cast<unsigned short>(port)});
+    const std::string request =
+        "GET /api/v1/users/me HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer " + token +
+        "\r\n\r\n";
+    std::vector<Sent> sent;
+    std::string buffer;
+    std::array<char, 8192> chunk{};
+    while (!stop) {
+        Sent one{std::chrono::steady_clock::now(), 0};
+        boost::asio::write(socket, boost::asio::buffer(request));
+        for (;;) {  // one response: its header, then Content-Length bytes
+            const std::size_t end = buffer.find("\r\n\r\n");
+            if (end != std::string::npos) {
+                const std::size_t at = buffer.find("Content-Length: ");
+                const std::size_t length = at < end ? std::stoul(buffer.substr(at + 16)) : 0;
+                if (buffer.size() >= end + 4 + length) {
+                    one.status = std::stoi(buffer.substr(9, 3));
+                    buffer.erase(0, end + 4 + length);
+                    break;
+                }
+            }
+            boost::system::error_code ec;
+            const std::size_t n = socket.read_some(boost::asio::buffer(chunk), ec);
+            if (ec) return sent;
+            buffer.append(chunk.data(), n);
+        }
+        sent.push_back(one);
+    }
+    return sent;
+}
+
+TEST_P(UserApiTest, ADeactivationIsSeenByEveryRequestSentAfterIt) {
+    // Several connections at once, so that an I/O thread handles several requests a round
+    // (their user reads then share a read transaction on SQLite): none sent after the
+    // deactivation committed may pass, whichever connection or thread it takes.
+    const std::string token = SignUp("ivy@x.io");
+    store::UserRepository users(db_);
+    const std::int64_t id = users.FindByEmail("ivy@x.io")->id;
+    const LiveServer live(*app_);
+    std::atomic<bool> stop{false};
+    std::vector<std::vector<Sent>> results(4);
+    std::vector<std::thread> clients;
+    for (auto& result : results) {
+        clients.emplace_back(
+            [&live, &token, &stop, &result] { result = AskWhoAmI(live.port(), token, stop); });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    store::UserUpdate deactivate;
+    deactivate.is_active = false;
+    ASSERT_TRUE(users.Update(id, deactivate));
+    const auto committed = std::chrono::steady_clock::now();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    stop = true;
+    for (auto& client : clients) client.join();
+    int before = 0;
+    int after = 0;
+    for (const auto& result : results) {
+        for (const Sent& one : result) {
+            if (one.at > committed) {
+                ++after;
+                EXPECT_EQ(one.status, 403) << "a request sent after the deactivation passed";
+            } else if (one.status == 200) {
+                ++before;
+            }
+        }
+    }
+    EXPECT_GT(before, 0);
+    EXPECT_GT(after, 0);
 }
 
 TEST_P(UserApiTest, SuperusersListAndDeactivateUsers) {
