@@ -1,14 +1,13 @@
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <optional>
 
 #include "api/api_context.hpp"
+#include "api/ops_endpoints.hpp"
 #include "crypto/password_hasher.hpp"
 #include "crypto/vault.hpp"
 #include "http/offload.hpp"
@@ -78,27 +77,20 @@ class App {
 
     /// Tells /readyz and /metrics that `worker` runs sync jobs in this process (null: none
     /// does, the queue is served elsewhere). It must outlive the requests.
-    void AttachWorker(const jobs::Worker* worker) { worker_.store(worker); }
+    void AttachWorker(const jobs::Worker* worker) { ops_.AttachWorker(worker); }
 
  private:
-    void AddHealthRoutes();
     void AddMetaRoutes();
-    void AddMetricsRoute();
-    http::Task<std::optional<store::QueueStats>> QueueStatsCached();
     http::Task<http::Response> Route(http::Request& request);
 
     AppOptions options_;
     std::shared_ptr<store::Database> db_;
     http::BlockingPool& pool_;
+    OpsEndpoints ops_;                                   // /healthz, /readyz and /metrics
     std::unique_ptr<http::BlockingPool> transfer_pool_;  // before context_, which refers to it
     ApiContext context_;
     http::Router router_;
     http::StaticFiles static_files_;
-    std::atomic<const jobs::Worker*> worker_{nullptr};
-    // The queue figures /metrics shows, reused for options_.metrics_cache.
-    std::mutex queue_stats_mutex_;
-    std::optional<store::QueueStats> queue_stats_;
-    std::chrono::steady_clock::time_point queue_stats_at_;
 };
 
 }  // namespace cerulean::api

@@ -5,9 +5,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "api/app.hpp"
+#include "api/ops_endpoints.hpp"
 #include "cli/interrupt.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -62,6 +64,61 @@ int PrepareSchema(store::Database& db, const Config& config) {
     store::CheckSchemaCurrent(db);
     return store::SchemaVersion(db);
 }
+
+// GET /metrics, /healthz and /readyz of a `cerulean worker` on CERULEAN_WORKER_LISTEN: bound
+// by the constructor, served on a thread of its own from Start, closed by the destructor.
+class WorkerListener {
+ public:
+    WorkerListener(const Config& config, const api::AppOptions& app,
+                   std::shared_ptr<store::Database> db, const jobs::Worker& worker)
+        : ops_({app.metrics_token, app.metrics_cache, app.queue_stall_after}, std::move(db), pool_),
+          server_(ServerOptions(config),
+                  [this](http::Request& request) { return ops_.Handle(request); }) {
+        ops_.AttachWorker(&worker);
+        try {
+            server_.Listen();
+        } catch (const core::Error& e) {
+            throw core::Error(e.code(), std::string("CERULEAN_WORKER_LISTEN: ") + e.what());
+        }
+        const std::string host = config.worker_listen_host.find(':') != std::string::npos
+                                     ? "[" + config.worker_listen_host + "]"
+                                     : config.worker_listen_host;
+        url_ = "http://" + host + ":" + std::to_string(server_.port());
+    }
+
+    /// Serves until destroyed.
+    void Start() {
+        thread_ = std::thread([this] { server_.Run(/*handle_signals=*/false); });
+        core::log::Info("worker.listening", {{"url", url_}});
+        std::cout << "Cerulean worker answers /metrics on " << url_ << std::endl;
+    }
+
+    ~WorkerListener() {
+        if (thread_.joinable()) {
+            server_.Stop();
+            thread_.join();
+        }
+        pool_.Join();
+    }
+    WorkerListener(const WorkerListener&) = delete;
+    WorkerListener& operator=(const WorkerListener&) = delete;
+
+ private:
+    static http::ServerOptions ServerOptions(const Config& config) {
+        http::ServerOptions options;
+        options.host = config.worker_listen_host;
+        options.port = config.worker_listen_port;
+        options.threads = 1;  // a scrape now and then, and probes
+        options.shutdown_grace = std::chrono::seconds(2);
+        return options;
+    }
+
+    http::BlockingPool pool_{1};  // the database queries of /readyz and /metrics
+    api::OpsEndpoints ops_;
+    http::Server server_;
+    std::thread thread_;
+    std::string url_;
+};
 
 }  // namespace
 
@@ -206,7 +263,10 @@ int RunWorker(Config config) {
             "worker needs the same keys as the servers");
     }
     EnsureSecrets(config);
-    const std::size_t sessions = static_cast<std::size_t>(config.workers) * 2 + 2;
+    const bool listens = !config.worker_listen_host.empty();
+    // With CERULEAN_WORKER_LISTEN, /readyz and /metrics query the database now and then.
+    const std::size_t sessions =
+        static_cast<std::size_t>(config.workers) * 2 + 2 + (listens ? 1 : 0);
     auto db = OpenDatabase(config, sessions);
     const int schema_version = PrepareSchema(*db, config);
     core::log::Info("store.ready",
@@ -216,7 +276,12 @@ int RunWorker(Config config) {
         db, std::make_shared<crypto::Vault>(VaultKeys(config)), app_options.connections);
     const InterruptHandler interrupt;
     jobs::Worker worker(db, connections, MakeWorkerOptions(config, app_options));
+    // CERULEAN_WORKER_LISTEN: GET /metrics, /healthz and /readyz (as `serve` answers them),
+    // bound before the worker claims anything, so that a bad address stops the start cleanly.
+    std::optional<WorkerListener> listener;
+    if (listens) listener.emplace(config, app_options, db, worker);
     worker.Start();
+    if (listener) listener->Start();
     std::cout << "Cerulean worker is running " << config.workers << " run(s) at once" << std::endl;
     {
         std::mutex mutex;
@@ -227,6 +292,9 @@ int RunWorker(Config config) {
     core::log::Info("worker.stopping",
                     {{"grace_seconds", static_cast<std::int64_t>(config.worker_grace_seconds)}});
     worker.Stop(std::chrono::seconds(config.worker_grace_seconds));
+    // Scrapes and probes are answered through the grace (/readyz says "stalled" once the
+    // worker stops claiming); the listener closes with the worker.
+    listener.reset();
     core::log::Info("worker.stopped");
     return 0;
 }

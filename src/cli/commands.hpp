@@ -34,7 +34,8 @@ int RunKeysRotate(Config config, std::size_t batch_size);
 
 /// `cerulean worker`: runs queued sync runs from the shared database (CERULEAN_WORKERS at once,
 /// 2 when it is 0) until SIGINT or SIGTERM, then lets them finish for a while and hands back
-/// those still running. Needs the servers' master keys.
+/// those still running. Needs the servers' master keys. With CERULEAN_WORKER_LISTEN it also
+/// answers GET /metrics, /healthz and /readyz there until it stops.
 int RunWorker(Config config);
 
 /// `cerulean migrate`: applies pending migrations and reports the schema version.

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <tuple>
+#include <utility>
 
 #include "core/error.hpp"
 #include "crypto/encoding.hpp"
@@ -52,19 +54,18 @@ long long ParseInt(const std::string& text, std::string_view variable, long long
     return value;
 }
 
-void ParseListen(const std::string& text, Config& config) {
-    constexpr std::string_view kVar = "CERULEAN_LISTEN";
+// HOST:PORT (an IPv6 host in brackets, [::1]:8080) of `variable`; throws naming it.
+std::pair<std::string, std::uint16_t> ParseListen(const std::string& text,
+                                                  std::string_view variable) {
     const auto colon = text.rfind(':');
     if (colon == std::string::npos || colon == 0) {
-        throw Bad(kVar, "expected HOST:PORT such as 127.0.0.1:8080, got '" + text + "'");
+        throw Bad(variable, "expected HOST:PORT such as 127.0.0.1:8080, got '" + text + "'");
     }
     std::string host = text.substr(0, colon);
     if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
         host = host.substr(1, host.size() - 2);  // [::1]:8080
     }
-    config.listen_host = host;
-    config.listen_port =
-        static_cast<std::uint16_t>(ParseInt(text.substr(colon + 1), kVar, 0, 65535));
+    return {host, static_cast<std::uint16_t>(ParseInt(text.substr(colon + 1), variable, 0, 65535))};
 }
 
 bool IsKeyId(std::string_view id) {
@@ -136,7 +137,13 @@ std::vector<MasterKey> ParseMasterKeys(std::string_view text, std::string_view v
 
 Config LoadConfig(const Environment& env) {
     Config config;
-    if (auto v = env.Get("CERULEAN_LISTEN")) ParseListen(*v, config);
+    if (auto v = env.Get("CERULEAN_LISTEN")) {
+        std::tie(config.listen_host, config.listen_port) = ParseListen(*v, "CERULEAN_LISTEN");
+    }
+    if (auto v = env.Get("CERULEAN_WORKER_LISTEN"); v && !v->empty()) {
+        std::tie(config.worker_listen_host, config.worker_listen_port) =
+            ParseListen(*v, "CERULEAN_WORKER_LISTEN");
+    }
     if (auto v = env.Get("CERULEAN_DATABASE_URL")) {
         if (!v->starts_with("sqlite://") && !v->starts_with("postgresql://") &&
             !v->starts_with("postgres://")) {

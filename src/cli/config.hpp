@@ -32,6 +32,10 @@ struct Config {
     /// CERULEAN_WORKER_GRACE_SECONDS: how long a stopping worker (SIGTERM) lets its runs go on
     /// before it hands them back to the queue for another worker to resume.
     int worker_grace_seconds = 20;
+    /// CERULEAN_WORKER_LISTEN host: where `cerulean worker` answers GET /metrics, /healthz and
+    /// /readyz; empty (the default): it listens nowhere.
+    std::string worker_listen_host;
+    std::uint16_t worker_listen_port = 0;  ///< CERULEAN_WORKER_LISTEN port (0: any free one)
     /// CERULEAN_ALLOWED_ENDPOINT_SUFFIXES
     std::vector<std::string> allowed_endpoint_suffixes{
         ".blob.core.windows.net", ".blob.core.chinacloudapi.cn", ".blob.core.usgovcloudapi.net"};

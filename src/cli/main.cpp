@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
     auto* serve = app.add_subcommand("serve", "Serve the HTTP API and the web UI");
     auto* migrate = app.add_subcommand("migrate", "Apply pending database migrations");
     auto* worker =
-        app.add_subcommand("worker", "Run queued sync jobs from the shared database (no HTTP)");
+        app.add_subcommand("worker", "Run queued sync jobs from the shared database (no API)");
     auto* backup = app.add_subcommand(
         "backup", "Copy the SQLite database to PATH while the server runs (PostgreSQL: pg_dump)");
     std::string backup_path;
