@@ -4,7 +4,7 @@ BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: all setup configure build web run test unit integration screenshots format format-check lint bench clean
+.PHONY: all setup configure build web run test unit integration screenshots format format-check lint bench clean check-deep
 
 all: build
 
@@ -40,13 +40,20 @@ screenshots: build
 	cd web && CERULEAN_BIN=$(abspath $(BUILD_DIR))/cerulean CERULEAN_SCREENSHOT_DIR=docs/screenshots \
 		node node_modules/@playwright/test/cli.js test e2e/screenshots.spec.ts
 
+# Fuzzing and sanitizers, bounded (on 2 cores about 10 minutes with ccache warm, 30 from cold):
+# every fuzz/ target under ASan + UBSan, the C++ unit tests and a set of integration suites under
+# ASan + UBSan, the queue, worker and transfer tests under TSan. Own build folders; CI runs it
+# after `make test`. docs/DEVELOPING.md, "Fuzzing and sanitizers".
+check-deep: setup
+	JOBS=$(JOBS) scripts/check-deep
+
 unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit $(CTEST_ARGS)
 
 integration: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L integration $(CTEST_ARGS)
 
-SOURCES = $(shell git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp' 'bench/*.cpp')
+SOURCES = $(shell git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp' 'bench/*.cpp' 'fuzz/*.cpp' 'fuzz/*.hpp')
 
 format:
 	clang-format -i $(SOURCES)

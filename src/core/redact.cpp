@@ -92,6 +92,33 @@ std::string RedactUrl(std::string_view url) {
     return out;
 }
 
+namespace {
+
+// Every scheme://userinfo@host of `text` as scheme://REDACTED@host.
+std::string RedactUserinfo(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    std::size_t i = 0;
+    while (i < text.size()) {
+        if (text.compare(i, 3, "://") == 0) {
+            const auto end = text.find_first_of("/?# \"'\n", i + 3);
+            const auto authority = text.substr(
+                i + 3, end == std::string_view::npos ? std::string_view::npos : end - (i + 3));
+            const auto at = authority.rfind('@');
+            if (at != std::string_view::npos) {
+                out.append("://").append(kRedacted).append("@");
+                i += 3 + at + 1;
+                continue;
+            }
+        }
+        out.push_back(text[i]);
+        ++i;
+    }
+    return out;
+}
+
+}  // namespace
+
 std::string ScrubSecrets(std::string_view text) {
     // Every marker holds '=', "bearer " a space and "://" a colon: text with none of them (most
     // log values: ids, numbers, names) has nothing to scrub. Every log line passes here.
@@ -127,21 +154,13 @@ std::string ScrubSecrets(std::string_view text) {
             while (i < text.size() && !IsValueEnd(text[i])) ++i;
             continue;
         }
-        if (lower.compare(i, 3, "://") == 0) {
-            // scheme://user:password@host -> scheme://REDACTED@host
-            const auto end = text.find_first_of("/?# \"'\n", i + 3);
-            const auto authority = text.substr(
-                i + 3, end == std::string_view::npos ? std::string_view::npos : end - (i + 3));
-            const auto at = authority.rfind('@');
-            if (at != std::string_view::npos) {
-                out.append("://").append(kRedacted).append("@");
-                i += 3 + at + 1;
-                continue;
-            }
-        }
         out.push_back(text[i]);
         ++i;
     }
+    // scheme://user:password@host -> scheme://REDACTED@host, on what is left: a value redacted
+    // above can take a URL's '?' or '/' with it, and so join what followed to the URL's
+    // authority ("://host&sig=REDACTED&user:pw@"), and what then reads as userinfo goes too.
+    if (out.find("://") != std::string::npos) out = RedactUserinfo(out);
     return out;
 }
 

@@ -34,6 +34,13 @@ TEST(ScrubSecrets, RemovesBearerTokensSignaturesAndPasswords) {
     EXPECT_EQ(ScrubSecrets("plain text stays"), "plain text stays");
 }
 
+TEST(ScrubSecrets, NoUserinfoIsLeftWhereARedactedValueJoinedTextToAUrl) {
+    // The signature's value runs to the next '&', taking the '?' that ended the authority: what
+    // followed it then reads as the URL's userinfo, and goes (found by fuzz/storage_error_fuzz).
+    EXPECT_EQ(ScrubSecrets("see https://host&sig=ab?sv=2&co:pw@x/y"), "see https://REDACTED@x/y");
+    EXPECT_EQ(ScrubSecrets("https://u:p@h/a?sig=s&x=1"), "https://REDACTED@h/a?sig=REDACTED&x=1");
+}
+
 TEST(ScrubSecrets, EveryMarkerIsFoundWhateverTheShortcut) {
     // Text without '=', ' ' or ':' is returned as it is: each marker must hold one of them.
     for (const char* marker :
