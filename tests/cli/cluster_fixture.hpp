@@ -45,7 +45,26 @@ struct HttpAnswer {
     int status = 0;
     std::string raw;
     boost::json::value json;
+
+    /// What follows the header (empty when there is no header's end).
+    [[nodiscard]] std::string body() const {
+        const auto split = raw.find("\r\n\r\n");
+        return split == std::string::npos ? std::string() : raw.substr(split + 4);
+    }
 };
+
+/// `raw` (a status line, headers and a body, as HttpCall returns it) read as an HttpAnswer.
+inline HttpAnswer ParseAnswer(std::string raw) {
+    HttpAnswer answer;
+    answer.raw = std::move(raw);
+    if (answer.raw.size() > 12) answer.status = std::stoi(answer.raw.substr(9, 3));
+    if (answer.raw.find("\r\n\r\n") != std::string::npos) {
+        boost::system::error_code ec;
+        answer.json = boost::json::parse(answer.body(), ec);
+        if (ec) answer.json = nullptr;
+    }
+    return answer;
+}
 
 /// One request on a fresh connection to 127.0.0.1:`port` (a JSON `body` unless null, a bearer
 /// `token` unless empty, `extra_headers` as "Name: value\r\n" lines) from the loopback address
@@ -61,16 +80,7 @@ inline HttpAnswer Request(int port, const std::string& method, const std::string
         headers += "Content-Type: application/json\r\n";
         text = boost::json::serialize(body);
     }
-    HttpAnswer answer;
-    answer.raw = HttpCall(port, method, path, text, headers, source);
-    if (answer.raw.size() > 12) answer.status = std::stoi(answer.raw.substr(9, 3));
-    const auto split = answer.raw.find("\r\n\r\n");
-    if (split != std::string::npos) {
-        boost::system::error_code ec;
-        answer.json = boost::json::parse(answer.raw.substr(split + 4), ec);
-        if (ec) answer.json = nullptr;
-    }
-    return answer;
+    return ParseAnswer(HttpCall(port, method, path, text, headers, source));
 }
 
 /// The member `key` of the answer's JSON object (null when there is none).

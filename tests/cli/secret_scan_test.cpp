@@ -30,6 +30,7 @@
 #include "azure/sas.hpp"
 #include "azure/shared_key.hpp"
 #include "azure/url.hpp"
+#include "cli/cluster_fixture.hpp"
 #include "cli/serve_fixture.hpp"
 #include "core/clock.hpp"
 #include "crypto/encoding.hpp"
@@ -90,12 +91,9 @@ std::vector<std::pair<std::string, std::string>> Forms(const Secret& secret) {
 }
 
 // One exchange with the server, as the client saw it.
-struct Exchange {
+struct Exchange : HttpAnswer {
     std::string what;               // "METHOD path" (the path without its secrets)
-    std::string raw;                // status line, headers and body
     std::set<std::string> allowed;  // secrets this answer carries by design (a new token)
-    int status = 0;
-    boost::json::value json;
 };
 
 class SecretScanTest : public ServeTest, public ::testing::WithParamInterface<std::string> {
@@ -194,15 +192,9 @@ class SecretScanTest : public ServeTest, public ::testing::WithParamInterface<st
         }
         Exchange exchange;
         exchange.what = method + " " + (shown.empty() ? path : shown);
-        exchange.raw = HttpCall(port_, method, path, body, headers);
+        static_cast<HttpAnswer&>(exchange) =
+            ParseAnswer(HttpCall(port_, method, path, body, headers));
         exchange.allowed = std::move(allowed);
-        if (exchange.raw.size() > 12) exchange.status = std::stoi(exchange.raw.substr(9, 3));
-        const auto split = exchange.raw.find("\r\n\r\n");
-        if (split != std::string::npos) {
-            boost::system::error_code ec;
-            exchange.json = boost::json::parse(exchange.raw.substr(split + 4), ec);
-            if (ec) exchange.json = nullptr;
-        }
         exchanges_.push_back(std::move(exchange));
         return exchanges_.back();
     }

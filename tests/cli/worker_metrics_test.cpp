@@ -37,12 +37,6 @@ std::map<std::string, std::string> Series(const std::string& text, std::string_v
     return series;
 }
 
-// The body of an HTTP answer.
-std::string Body(const HttpAnswer& answer) {
-    const auto split = answer.raw.find("\r\n\r\n");
-    return split == std::string::npos ? std::string() : answer.raw.substr(split + 4);
-}
-
 class WorkerMetricsTest : public ClusterTest {
  protected:
     void SetUp() override {
@@ -95,7 +89,7 @@ class WorkerMetricsTest : public ClusterTest {
         const auto deadline = std::chrono::steady_clock::now() + 60s;
         std::string text;
         for (;;) {
-            text = Body(Request(port, "GET", "/metrics"));
+            text = Request(port, "GET", "/metrics").body();
             const auto found = Series(text, prefix);
             const auto it = found.find(series);
             if (it != found.end() && it->second == value) return text;
@@ -125,15 +119,15 @@ TEST_F(WorkerMetricsTest, AWorkerAnswersHealthReadinessAndMetricsAndCountsItsRun
 
     const auto health = Request(port, "GET", "/healthz");
     EXPECT_EQ(health.status, 200) << health.raw;
-    EXPECT_EQ(Body(health), R"({"status":"ok"})");
+    EXPECT_EQ(health.body(), R"({"status":"ok"})");
     // The same shape as serve's /readyz; its queue is served by this process's worker.
     const auto ready = Request(port, "GET", "/readyz");
     ASSERT_EQ(ready.status, 200) << ready.raw;
     const auto serve_ready = Request(server_port_, "GET", "/readyz");
     ASSERT_EQ(serve_ready.status, 200) << serve_ready.raw;
-    EXPECT_EQ(Body(ready), R"({"status":"ready","schema_version":)" +
-                               Text(Field(serve_ready, "schema_version")) +
-                               R"(,"checks":{"database":"ok","queue":"served"}})");
+    EXPECT_EQ(ready.body(), R"({"status":"ready","schema_version":)" +
+                                Text(Field(serve_ready, "schema_version")) +
+                                R"(,"checks":{"database":"ok","queue":"served"}})");
     EXPECT_EQ(Text(Field(serve_ready, "checks")), R"({"database":"ok","queue":"elsewhere"})");
 
     const auto before = Request(port, "GET", "/metrics");
@@ -142,11 +136,11 @@ TEST_F(WorkerMetricsTest, AWorkerAnswersHealthReadinessAndMetricsAndCountsItsRun
               std::string::npos)
         << before.raw;
     EXPECT_NE(before.raw.find("\r\nCache-Control: no-store\r\n"), std::string::npos);
-    EXPECT_EQ(Series(Body(before), "cerulean_database_up"),
+    EXPECT_EQ(Series(before.body(), "cerulean_database_up"),
               (std::map<std::string, std::string>{{"cerulean_database_up", "1"}}));
-    EXPECT_EQ(Series(Body(before), "cerulean_sync_runs_finished_total"),
+    EXPECT_EQ(Series(before.body(), "cerulean_sync_runs_finished_total"),
               (std::map<std::string, std::string>{}));
-    EXPECT_EQ(Series(Body(before), "cerulean_azure_requests_total"),
+    EXPECT_EQ(Series(before.body(), "cerulean_azure_requests_total"),
               (std::map<std::string, std::string>{}));
 
     const std::int64_t job = QueueDownload("confidential-payroll/");
@@ -155,7 +149,7 @@ TEST_F(WorkerMetricsTest, AWorkerAnswersHealthReadinessAndMetricsAndCountsItsRun
 
     const auto after = Request(port, "GET", "/metrics");
     ASSERT_EQ(after.status, 200) << after.raw;
-    const std::string text = Body(after);
+    const std::string text = after.body();
     EXPECT_EQ(Series(text, "cerulean_sync_runs_finished_total"),
               (std::map<std::string, std::string>{
                   {R"(cerulean_sync_runs_finished_total{status="succeeded"})", "1"}}))
@@ -177,7 +171,7 @@ TEST_F(WorkerMetricsTest, AWorkerAnswersHealthReadinessAndMetricsAndCountsItsRun
     EXPECT_EQ(Series(text, "cerulean_sync_worker_runs_active"),
               (std::map<std::string, std::string>{{"cerulean_sync_worker_runs_active", "0"}}));
     // The server ran nothing: the run is the worker's alone.
-    const std::string server_text = Body(Request(server_port_, "GET", "/metrics"));
+    const std::string server_text = Request(server_port_, "GET", "/metrics").body();
     EXPECT_EQ(Series(server_text, "cerulean_sync_runs_finished_total"),
               (std::map<std::string, std::string>{}))
         << server_text;
@@ -254,7 +248,7 @@ TEST_F(WorkerMetricsTest, AWorkersMetricsNeedTheMetricsTokenWhenOneIsSet) {
     EXPECT_EQ(wrong.raw.find(secret), std::string::npos) << wrong.raw;
     const auto right = Request(port, "GET", "/metrics", secret);
     EXPECT_EQ(right.status, 200) << right.raw;
-    EXPECT_NE(Body(right).find("# TYPE cerulean_sync_queue_depth gauge\n"), std::string::npos)
+    EXPECT_NE(right.body().find("# TYPE cerulean_sync_queue_depth gauge\n"), std::string::npos)
         << right.raw;
     // The probes stay open, and nothing else is served.
     EXPECT_EQ(Request(port, "GET", "/healthz").status, 200);
